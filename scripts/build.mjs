@@ -1,0 +1,61 @@
+// Bundles the shared library once with ncc and writes a two-line entry per
+// action, so fourteen actions share one copy of client-node.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { transformSync } from 'esbuild';
+
+const root = new URL('..', import.meta.url).pathname;
+const dist = join(root, 'dist');
+rmSync(dist, { recursive: true, force: true });
+
+execFileSync(
+  join(root, 'node_modules/.bin/ncc'),
+  ['build', 'src/lib.ts', '-m', '-q', '--no-source-map-register', '-o', 'dist/lib'],
+  { cwd: root, stdio: 'inherit' },
+);
+
+// ncc minifies its entry but not the chunks of dynamic imports.
+for (const f of readdirSync(join(dist, 'lib'))) {
+  if (!f.endsWith('.js') || f === 'index.js') continue;
+  const file = join(dist, 'lib', f);
+  const out = transformSync(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'node24', legalComments: 'none' });
+  writeFileSync(file, out.code);
+}
+
+const actions = readdirSync(join(root, 'actions')).filter((d) =>
+  statSync(join(root, 'actions', d)).isDirectory(),
+);
+for (const name of actions) {
+  mkdirSync(join(dist, name), { recursive: true });
+  writeFileSync(
+    join(dist, name, 'index.js'),
+    `import { runAction } from '../lib/index.js';\nawait runAction(${JSON.stringify(name)});\n`,
+  );
+}
+mkdirSync(join(dist, 'cli'), { recursive: true });
+writeFileSync(
+  join(dist, 'cli', 'index.js'),
+  [
+    '#!/usr/bin/env node',
+    "import { cliMain } from '../lib/index.js';",
+    'process.exitCode = await cliMain(process.argv.slice(2), {',
+    "  out: (s) => process.stdout.write(s + '\\n'),",
+    "  err: (s) => process.stderr.write(s + '\\n'),",
+    '  env: process.env,',
+    '});',
+    '',
+  ].join('\n'),
+  { mode: 0o755 },
+);
+writeFileSync(join(dist, 'package.json'), '{ "type": "module" }\n');
+
+function size(dir) {
+  return readdirSync(dir).reduce((n, f) => {
+    const p = join(dir, f);
+    const s = statSync(p);
+    return n + (s.isDirectory() ? size(p) : s.size);
+  }, 0);
+}
+const total = size(dist);
+console.log(`dist/: ${(total / 1024 / 1024).toFixed(2)} MB for ${actions.length} action(s) and the CLI`);

@@ -1,0 +1,139 @@
+import { ConfigurationError, errorMessage } from './errors.js';
+import { executeProcedure } from './execute.js';
+import { chains, procedures } from './procedures/registry.js';
+import type { Logger, Procedure } from './procedures/types.js';
+
+/** Exit codes: 0 ok, 1 a procedure failed, 2 bad input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
+export function parseFlags(args: string[]): { flags: Map<string, string>; json: boolean; help: boolean } {
+  const flags = new Map<string, string>();
+  let json = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    if (a === '--help' || a === '-h') help = true;
+    else if (a === '--json') json = true;
+    else if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--')) flags.set(a.slice(2), args[++i] ?? '');
+      else flags.set(a.slice(2), 'true');
+    } else {
+      throw new ConfigurationError(`unexpected argument "${a}": options are --name value`);
+    }
+  }
+  return { flags, json, help };
+}
+
+/** The environment variable that can carry an input: PQC_OPS_ALERT_WEBHOOK. */
+export function envName(input: string): string {
+  return `PQC_OPS_${input.toUpperCase().replace(/-/g, '_')}`;
+}
+
+function usage(): string {
+  const lines = ['Usage: pqc-ops <procedure|chain> [--input value ...] [--json]', '', 'Procedures:'];
+  for (const p of Object.values(procedures)) lines.push(`  ${p.name.padEnd(16)}${p.title}`);
+  lines.push('', 'Chains:');
+  for (const [c, list] of Object.entries(chains)) lines.push(`  ${c.padEnd(16)}${list.join(', ') || '(none yet)'}`);
+  lines.push('', 'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).');
+  lines.push("'pqc-ops <procedure> --help' lists its inputs.");
+  return lines.join('\n');
+}
+
+function procedureHelp(p: Procedure): string {
+  const lines = [`pqc-ops ${p.name}: ${p.description}`, '', 'Options:'];
+  for (const s of Object.values(p.inputs)) {
+    const def = s.default === undefined ? ' (required)' : s.default === '' ? '' : ` (default: ${s.default})`;
+    lines.push(`  --${s.name}${def}${s.secret === true ? ' [secret: prefer ' + envName(s.name) + ']' : ''}`);
+    lines.push(`      ${s.description} Accepts ${s.form}.`);
+  }
+  return lines.join('\n');
+}
+
+function redactor(): { add: (s: string) => void; apply: (s: string) => string } {
+  const secrets = new Set<string>();
+  return {
+    add: (s) => {
+      if (s.length >= 4) secrets.add(s);
+    },
+    apply: (text) => {
+      let t = text;
+      for (const s of [...secrets].sort((a, b) => b.length - a.length)) t = t.split(s).join('***');
+      return t;
+    },
+  };
+}
+
+/** The CLI: runs one procedure or a chain; returns the exit code. */
+export async function cliMain(argv: string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    io.out(usage());
+    return cmd ? EXIT.ok : EXIT.usage;
+  }
+  const names = chains[cmd] ?? (procedures[cmd] ? [cmd] : undefined);
+  if (!names) {
+    io.err(`pqc-ops: unknown procedure or chain "${cmd}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  const list = names.map((n) => procedures[n]).filter((p): p is Procedure => p !== undefined);
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(rest);
+    const known = new Set(list.flatMap((p) => Object.values(p.inputs).map((s) => s.name)));
+    const unknown = [...parsed.flags.keys()].filter((f) => !known.has(f));
+    if (unknown.length > 0) throw new ConfigurationError(`unknown option --${unknown[0]} for ${cmd} (see pqc-ops ${cmd} --help)`);
+  } catch (e) {
+    io.err(`pqc-ops: ${errorMessage(e)}`);
+    return EXIT.usage;
+  }
+  if (parsed.help) {
+    io.out(list.map(procedureHelp).join('\n\n') || usage());
+    return EXIT.ok;
+  }
+  const red = redactor();
+  const log: Logger = {
+    info: (m) => io.err(red.apply(m)),
+    warning: (m) => io.err(`warning: ${red.apply(m)}`),
+    error: (m) => io.err(`error: ${red.apply(m)}`),
+    debug: (m) => {
+      if (io.env['PQC_OPS_DEBUG']) io.err(`debug: ${red.apply(m)}`);
+    },
+    group: async (n, fn) => {
+      io.err(`== ${n}`);
+      return fn();
+    },
+  };
+  let code: number = EXIT.ok;
+  const results: unknown[] = [];
+  for (const p of list) {
+    try {
+      const ex = await executeProcedure(p, {
+        getInput: (n) => parsed.flags.get(n) ?? io.env[envName(n)] ?? '',
+        mask: red.add,
+        log,
+        env: io.env,
+      });
+      results.push(ex.result);
+      if (!parsed.json) io.out(red.apply(ex.markdown) + '\n');
+      if (ex.failure) {
+        io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
+        code = EXIT.failed;
+      }
+    } catch (e) {
+      io.err(`pqc-ops ${p.name}: ${red.apply(errorMessage(e))}`);
+      if (e instanceof ConfigurationError) return EXIT.usage;
+      code = EXIT.failed;
+    }
+  }
+  if (parsed.json) io.out(red.apply(JSON.stringify(results.length === 1 ? results[0] : results, null, 2)));
+  return code;
+}

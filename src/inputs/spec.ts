@@ -1,0 +1,145 @@
+import { parse as parseYaml } from 'yaml';
+import { ConfigurationError } from '../errors.js';
+import * as p from './parsers.js';
+
+/**
+ * One input of one procedure. The same declaration drives the action's input
+ * parsing, the CLI flags, the docs and the test that checks `action.yml`.
+ */
+export interface InputSpec<T> {
+  readonly name: string;
+  readonly description: string;
+  /** Raw default as written in action.yml; '' = unset, undefined = required. */
+  readonly default: string | undefined;
+  /** A secret always, or only for values the predicate picks (inline kubeconfig). */
+  readonly secret: boolean | ((raw: string) => boolean);
+  /** The accepted form, for error messages and docs: "a duration such as 10s". */
+  readonly form: string;
+  /** Parses a non-empty raw value. Throws on a bad value. */
+  parse(raw: string): T;
+  /** The value when the raw input is empty and the default is ''. */
+  readonly empty: T;
+}
+
+export type InputSpecs = Record<string, InputSpec<unknown>>;
+export type OptionsOf<S extends InputSpecs> = {
+  [K in keyof S]: S[K] extends InputSpec<infer T> ? T : never;
+};
+
+interface Common {
+  description: string;
+  secret?: boolean | ((raw: string) => boolean);
+}
+
+function make<T>(
+  name: string,
+  c: Common & { default?: string | undefined },
+  form: string,
+  parse: (raw: string) => T,
+  empty: T,
+): InputSpec<T> {
+  return {
+    name,
+    description: c.description,
+    default: 'default' in c ? c.default : '',
+    secret: c.secret ?? false,
+    form,
+    parse,
+    empty,
+  };
+}
+
+type Opt = Common & { default?: string };
+type Req = Common & { default: string | undefined };
+
+/** Factories for the input forms; `optional` ones yield undefined when empty. */
+export const input = {
+  string: (name: string, c: Opt) => make(name, c, 'a string', (s) => s, undefined as string | undefined),
+  requiredString: (name: string, c: Req) => make(name, c, 'a string', (s) => s, ''),
+  boolean: (name: string, c: Req) =>
+    make(name, c, 'true or false', p.parseBoolean, false),
+  integer: (name: string, c: Req & { min?: number; max?: number }) => {
+    const min = c.min ?? 0;
+    const max = c.max ?? Number.MAX_SAFE_INTEGER;
+    return make(name, c, `a whole number from ${min} to ${max}`, (s) => p.parseInteger(s, min, max), 0);
+  },
+  duration: (name: string, c: Req) =>
+    make(name, c, 'a duration such as 30s, 5m, 24h or 7d', p.parseDuration, 0),
+  optionalDuration: (name: string, c: Opt) =>
+    make(name, c, 'a duration such as 30s, 5m, 24h or 7d', p.parseDuration, undefined as number | undefined),
+  percent: (name: string, c: Req) =>
+    make(name, c, 'a percentage such as 80%', p.parsePercent, 0),
+  size: (name: string, c: Req) =>
+    make(name, c, 'a size such as 512Mi or 2GB', p.parseSize, 0),
+  kubeName: (name: string, c: Req) =>
+    make(name, c, 'a Kubernetes name (lowercase letters, digits, - and .)', p.parseKubeName, ''),
+  optionalKubeName: (name: string, c: Opt) =>
+    make(name, c, 'a Kubernetes name (lowercase letters, digits, - and .)', p.parseKubeName, undefined as string | undefined),
+  selector: (name: string, c: Req) =>
+    make(name, c, 'a label selector such as app=pqc-audit,tier in (web,api)', p.parseLabelSelector, ''),
+  optionalSelector: (name: string, c: Opt) =>
+    make(name, c, 'a label selector such as app=pqc-audit,tier in (web,api)', p.parseLabelSelector, undefined as string | undefined),
+  url: (name: string, c: Opt) =>
+    make(name, c, 'an http:// or https:// URL', p.parseHttpUrl, undefined as URL | undefined),
+  enumeration: <const V extends string>(name: string, values: readonly V[], c: Req) =>
+    make(
+      name,
+      c,
+      `one of ${values.join(', ')}`,
+      (s) => {
+        if (!(values as readonly string[]).includes(s)) throw new Error('not allowed');
+        return s as V;
+      },
+      values[0] as V,
+    ),
+  list: (name: string, c: Opt) =>
+    make(name, c, 'a list, one item per line or comma-separated', p.parseList, [] as string[]),
+  argv: (name: string, c: Opt) =>
+    make(name, c, 'a command as a JSON or YAML list, such as ["python3", "-c", "..."]', (s) => p.parseArgv(s, parseYaml), undefined as string[] | undefined),
+  path: (name: string, c: Opt) =>
+    make(name, c, 'a file or directory path', (s) => s, undefined as string | undefined),
+};
+
+/**
+ * Reads every input once, validates them all and returns the typed options.
+ * Secrets are handed to `mask` before anything else happens with them. All
+ * problems are reported together, each naming its input and accepted form.
+ */
+export function readInputs<S extends InputSpecs>(
+  specs: S,
+  get: (name: string) => string,
+  mask: (secret: string) => void,
+): OptionsOf<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(specs)) {
+    let raw = get(spec.name);
+    const secret = typeof spec.secret === 'function' ? spec.secret(raw) : spec.secret;
+    if (secret && raw !== '') mask(raw);
+    raw = raw.trim();
+    if (raw === '' && spec.default === undefined) {
+      problems.push(`input '${spec.name}' is required: give ${spec.form}`);
+      continue;
+    }
+    if (raw === '') raw = spec.default ?? '';
+    if (raw === '') {
+      out[key] = spec.empty;
+      continue;
+    }
+    try {
+      out[key] = spec.parse(raw);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      const shown = secret ? '(value hidden)' : JSON.stringify(truncate(raw));
+      problems.push(`input '${spec.name}' has an invalid value ${shown} (${why}): expected ${spec.form}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigurationError(problems.join('; '));
+  }
+  return out as OptionsOf<S>;
+}
+
+function truncate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigurationError, RefusedError } from '../errors.js';
+import { table } from '../report/markdown.js';
+
+/** The live state of one thing a plan will touch, as it was when planned. */
+export interface StateRef {
+  /** "Deployment pqc-audit/pqc-audit", "database pqc_audit", "path /data". */
+  object: string;
+  uid?: string;
+  /** What `version` is: an object's resourceVersion or generation, or a content hash. */
+  versionKind: 'resourceVersion' | 'generation' | 'sha256' | 'value';
+  version: string;
+}
+
+/** One change the plan will make. */
+export interface PlannedChange {
+  object: string;
+  action: string;
+  reason: string;
+  undo: string;
+  /** Free-form parameters the apply step needs (target replicas, member names). */
+  params?: Record<string, unknown>;
+}
+
+/** A change plan: what will change, why, how to undo it, and from which state. */
+export interface Plan {
+  apiVersion: 'pqc-ops/v1';
+  kind: 'Plan';
+  procedure: string;
+  target: { server?: string; namespaces?: string[]; database?: string; [k: string]: unknown };
+  createdAt: string;
+  basis: StateRef[];
+  changes: PlannedChange[];
+}
+
+/** Deterministic JSON: object keys sorted at every level. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v as object)
+        .sort()
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+/** The plan's identity: sha256 of its canonical JSON (without the sha256 field). */
+export function planSha256(p: Plan): string {
+  const { sha256: _ignored, ...rest } = p as Plan & { sha256?: string };
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+}
+
+/** The plan document as shown and stored: the plan plus its sha256. */
+export function serializePlan(p: Plan): string {
+  return JSON.stringify({ ...p, sha256: planSha256(p) }, null, 2);
+}
+
+/**
+ * Reads the `plan` input (JSON or a path), checks it is a plan for this
+ * procedure, that its sha256 matches its content, and, when given, the
+ * approved sha256.
+ */
+export function loadPlan(raw: string | undefined, procedure: string, approvedSha?: string): Plan {
+  const src = raw?.trim() ?? '';
+  if (src === '') {
+    throw new ConfigurationError("input 'plan' is required for mode apply: give the plan JSON or the path of the plan file");
+  }
+  let text = src;
+  if (!src.startsWith('{')) {
+    if (!existsSync(src)) throw new ConfigurationError(`input 'plan': no file at ${src}: give the plan JSON or a path`);
+    text = readFileSync(src, 'utf8');
+  }
+  let doc: Plan & { sha256?: string };
+  try {
+    doc = JSON.parse(text) as Plan & { sha256?: string };
+  } catch {
+    throw new ConfigurationError("input 'plan' is not valid JSON: give the plan document a plan run produced");
+  }
+  if (doc?.kind !== 'Plan' || doc.apiVersion !== 'pqc-ops/v1' || !Array.isArray(doc.changes) || !Array.isArray(doc.basis)) {
+    throw new ConfigurationError("input 'plan' is not a pqc-ops plan (kind Plan, apiVersion pqc-ops/v1)");
+  }
+  if (doc.procedure !== procedure) {
+    throw new ConfigurationError(`input 'plan' was made by ${doc.procedure}, not ${procedure}`);
+  }
+  const actual = planSha256(doc);
+  if (doc.sha256 !== undefined && doc.sha256 !== actual) {
+    throw new RefusedError(`the plan was modified after it was made: its content hashes to ${actual}, not ${doc.sha256}`);
+  }
+  const approved = approvedSha?.trim();
+  if (approved && approved !== actual) {
+    throw new RefusedError(`the plan is not the approved one: sha256 ${actual}, approved ${approved}`);
+  }
+  const { sha256: _s, ...plan } = doc;
+  return plan;
+}
+
+/** What moved between the planned state and the live one; empty = no drift. */
+export function drift(planned: StateRef[], live: StateRef[]): string[] {
+  const now = new Map(live.map((s) => [s.object, s]));
+  const out: string[] = [];
+  for (const p of planned) {
+    const l = now.get(p.object);
+    if (!l) out.push(`${p.object} no longer exists`);
+    else if (p.uid && l.uid && p.uid !== l.uid) out.push(`${p.object} was deleted and recreated (uid ${p.uid} -> ${l.uid})`);
+    else if (p.version !== l.version) out.push(`${p.object} changed (${p.versionKind} ${p.version} -> ${l.version})`);
+  }
+  return out;
+}
+
+/** The plan as a Markdown section for the job summary. */
+export function renderPlan(p: Plan, sha: string): string {
+  const rows = p.changes.map((c) => [c.object, c.action, c.reason, c.undo]);
+  return [
+    `#### Plan \`${sha.slice(0, 12)}\` (${p.changes.length} change${p.changes.length === 1 ? '' : 's'})`,
+    '',
+    p.changes.length > 0 ? table(['Object', 'Action', 'Reason', 'Undo'], rows) : 'Nothing to change.',
+    '',
+    `<sub>sha256 ${sha}; computed ${p.createdAt} from ${p.basis.length} object(s) read live</sub>`,
+  ].join('\n');
+}

@@ -1,0 +1,19 @@
+import type { Procedure } from './types.js';
+import { scale } from './scale.js';
+
+/** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
+export const procedures: Record<string, Procedure> = {
+  scale: scale as unknown as Procedure,
+};
+
+/** The chains the CLI runs by cadence. */
+export const chains: Record<string, string[]> = {
+  daily: [],
+};
+
+/** Looks up a procedure, with the list of known ones in the error. */
+export function getProcedure(name: string): Procedure {
+  const p = procedures[name];
+  if (!p) throw new Error(`unknown procedure "${name}" (known: ${Object.keys(procedures).join(', ')})`);
+  return p;
+}

@@ -1,0 +1,111 @@
+import { spawn } from 'node:child_process';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+
+/** A command that is running, locally or inside a pod. */
+export interface RunningCommand {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  /** Resolves with the exit code once the command has ended and output is flushed. */
+  done: Promise<number>;
+  kill(): void;
+}
+
+/** Starts commands somewhere: on this machine, or in a container via exec. */
+export interface CommandRunner {
+  /** Where the commands run, for messages ("local", "pod ns/name"). */
+  readonly where: string;
+  start(argv: string[], opts?: { env?: Record<string, string> }): Promise<RunningCommand>;
+}
+
+/** Runs argv on this machine, never through a shell. */
+export class LocalRunner implements CommandRunner {
+  readonly where = 'this machine';
+
+  start(argv: string[], opts: { env?: Record<string, string> } = {}): Promise<RunningCommand> {
+    const [cmd, ...args] = argv;
+    if (!cmd) throw new Error('empty command');
+    const child = spawn(cmd, args, {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const done = new Promise<number>((resolve, reject) => {
+      child.once('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'ENOENT' ? new Error(`${cmd} is not installed on ${this.where}`) : e),
+      );
+      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+    });
+    // A command that exits without reading stdin must not crash us with EPIPE.
+    child.stdin.on('error', () => undefined);
+    return Promise.resolve({
+      stdin: child.stdin,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      done,
+      kill: () => child.kill('SIGTERM'),
+    });
+  }
+}
+
+function signalNumber(sig: NodeJS.Signals): number {
+  const n: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGPIPE: 13 };
+  return n[sig] ?? 0;
+}
+
+/** The captured outcome of a short command. */
+export interface CommandOutput {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a short command to completion, feeding `stdin` and capturing at most
+ * `maxBytes` of each output. On timeout the command is killed.
+ */
+export async function runToEnd(
+  runner: CommandRunner,
+  argv: string[],
+  opts: { stdin?: string | Buffer; timeoutMs?: number; maxBytes?: number; env?: Record<string, string> } = {},
+): Promise<CommandOutput> {
+  const cmd = await runner.start(argv, { env: opts.env });
+  const max = opts.maxBytes ?? 1024 * 1024;
+  const out = capture(cmd.stdout, max);
+  const err = capture(cmd.stderr, max);
+  cmd.stdin.end(opts.stdin ?? '');
+  let timedOut = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<number>((resolve) => {
+    if (opts.timeoutMs === undefined) return;
+    timer = setTimeout(() => {
+      timedOut = true;
+      cmd.kill();
+      resolve(124);
+    }, opts.timeoutMs);
+  });
+  try {
+    const exitCode = await Promise.race([cmd.done, timeout]);
+    return { exitCode, stdout: out(), stderr: err(), timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function capture(stream: Readable, max: number): () => string {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (c: Buffer) => {
+    if (size < max) chunks.push(c.subarray(0, max - size));
+    size += c.length;
+  });
+  stream.on('error', () => undefined);
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
+/** A PassThrough that swallows errors, for wiring streams to sockets. */
+export function quietPassThrough(): PassThrough {
+  const p = new PassThrough();
+  p.on('error', () => undefined);
+  return p;
+}
