@@ -1,14 +1,16 @@
 import type { Procedure } from './types.js';
+import { health } from './health.js';
 import { scale } from './scale.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
 export const procedures: Record<string, Procedure> = {
+  health: health as unknown as Procedure,
   scale: scale as unknown as Procedure,
 };
 
 /** The chains the CLI runs by cadence. */
 export const chains: Record<string, string[]> = {
-  daily: [],
+  daily: ['health'],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */

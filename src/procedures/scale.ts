@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { input } from '../inputs/spec.js';
-import { Kube } from '../kube/client.js';
 import { waitForRollout } from '../kube/rollout.js';
 import { runChangeControlled, type Mutation } from '../plan/change-control.js';
 import { serializePlan, type Plan, type StateRef } from '../plan/plan.js';
 import { ResultBuilder } from '../report/step-result.js';
 import { changeControlInputs, kubeInputs } from './common-inputs.js';
+import { connect } from './connect.js';
 import { defineProcedure } from './types.js';
 
 const inputs = {
@@ -33,7 +33,7 @@ export const scale = defineProcedure({
     applied: 'true when changes were executed.',
   },
   async run(o, ctx) {
-    const kube = await Kube.connect({ kubeconfig: o.kubeconfig, context: o.context, env: ctx.env, maskSecret: ctx.maskSecret, sleep: ctx.sleep, onRetry: ctx.log.warning });
+    const kube = await connect(o, ctx);
     const ns = o.namespace;
     const name = o.deployment;
     const rb = new ResultBuilder('scale', ctx.now, { cluster: kube.server, namespace: ns, deployment: name });
