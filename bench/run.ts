@@ -28,14 +28,21 @@ const files = readdirSync(dir)
   .sort();
 
 console.log(`# Benchmarks ${new Date().toISOString()}`);
-console.log(`Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB\n`);
+console.log(
+  `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB\n`,
+);
 for (const f of files) {
-  const mod = (await import(join(dir, f))) as { run: () => Promise<BenchReport> };
+  const mod = (await import(join(dir, f))) as {
+    run: () => Promise<BenchReport>;
+  };
   const r = await mod.run();
   const heads = Object.keys(r.rows[0] ?? { case: '' });
   console.log(`## ${r.title}\n\nCommand: \`${r.command}\`\n`);
-  console.log(`| ${heads.join(' | ')} |\n| ${heads.map(() => '---').join(' | ')} |`);
-  for (const row of r.rows) console.log(`| ${heads.map((h) => String(row[h] ?? '')).join(' | ')} |`);
+  console.log(
+    `| ${heads.join(' | ')} |\n| ${heads.map(() => '---').join(' | ')} |`,
+  );
+  for (const row of r.rows)
+    console.log(`| ${heads.map((h) => String(row[h] ?? '')).join(' | ')} |`);
   for (const n of r.notes ?? []) console.log(`\n${n}`);
   console.log('');
 }

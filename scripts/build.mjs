@@ -1,7 +1,15 @@
+// Types are checked by `npm run typecheck`; ncc only transpiles and bundles.
 // Bundles the shared library once with ncc and writes a two-line entry per
 // action, so fourteen actions share one copy of client-node.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 
@@ -11,7 +19,16 @@ rmSync(dist, { recursive: true, force: true });
 
 execFileSync(
   join(root, 'node_modules/.bin/ncc'),
-  ['build', 'src/lib.ts', '-m', '-q', '--no-source-map-register', '-o', 'dist/lib'],
+  [
+    'build',
+    'src/lib.ts',
+    '-m',
+    '-q',
+    '--transpile-only',
+    '--no-source-map-register',
+    '-o',
+    'dist/lib',
+  ],
   { cwd: root, stdio: 'inherit' },
 );
 
@@ -19,7 +36,12 @@ execFileSync(
 for (const f of readdirSync(join(dist, 'lib'))) {
   if (!f.endsWith('.js') || f === 'index.js') continue;
   const file = join(dist, 'lib', f);
-  const out = transformSync(readFileSync(file, 'utf8'), { minify: true, format: 'esm', target: 'node24', legalComments: 'none' });
+  const out = transformSync(readFileSync(file, 'utf8'), {
+    minify: true,
+    format: 'esm',
+    target: 'node24',
+    legalComments: 'none',
+  });
   writeFileSync(file, out.code);
 }
 
@@ -58,4 +80,6 @@ function size(dir) {
   }, 0);
 }
 const total = size(dist);
-console.log(`dist/: ${(total / 1024 / 1024).toFixed(2)} MB for ${actions.length} action(s) and the CLI`);
+console.log(
+  `dist/: ${(total / 1024 / 1024).toFixed(2)} MB for ${actions.length} action(s) and the CLI`,
+);

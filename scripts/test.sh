@@ -10,5 +10,6 @@ bash scripts/install-test-deps.sh
 
 echo "== typecheck"; npm run -s typecheck
 echo "== lint";      npm run -s lint
-echo "== test";      npm run -s test
+# dist/ first: the end-to-end tests run the committed bundles.
 echo "== check-dist"; npm run -s check-dist
+echo "== test";      npm run -s test

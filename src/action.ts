@@ -28,12 +28,20 @@ export async function runAction(name: string): Promise<void> {
     for (const [k, v] of Object.entries(ex.outputs)) core.setOutput(k, v);
     core.setOutput('result', JSON.stringify(ex.result));
     core.setOutput('report', ex.reportPath);
-    const summary = fitMarkdown(ex.markdown, SUMMARY_LIMIT_BYTES - 1024, `The full report is ${ex.reportPath}; the result is ${ex.resultPath}.`);
-    if (process.env['GITHUB_STEP_SUMMARY']) await core.summary.addRaw(summary, true).write();
-    core.info(`${p.name}: ${ex.result.status}: ${ex.result.summary}`);
+    const summary = fitMarkdown(
+      ex.markdown,
+      SUMMARY_LIMIT_BYTES - 1024,
+      `The full report is ${ex.reportPath}; the result is ${ex.resultPath}.`,
+    );
+    if (process.env['GITHUB_STEP_SUMMARY'])
+      await core.summary.addRaw(summary, true).write();
+    core.info(
+      `${p.name}: ${ex.result.status}: ${ex.result.summary.replace(/\*\*/g, '')}`,
+    );
     if (ex.failure) core.setFailed(ex.failure);
   } catch (e) {
-    const prefix = e instanceof ConfigurationError ? 'invalid configuration: ' : '';
+    const prefix =
+      e instanceof ConfigurationError ? 'invalid configuration: ' : '';
     core.setFailed(`${name}: ${prefix}${errorMessage(e)}`);
   }
 }

@@ -13,7 +13,11 @@ interface Io {
 }
 
 /** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
-export function parseFlags(args: string[]): { flags: Map<string, string>; json: boolean; help: boolean } {
+export function parseFlags(args: string[]): {
+  flags: Map<string, string>;
+  json: boolean;
+  help: boolean;
+} {
   const flags = new Map<string, string>();
   let json = false;
   let help = false;
@@ -24,10 +28,13 @@ export function parseFlags(args: string[]): { flags: Map<string, string>; json: 
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
-      else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--')) flags.set(a.slice(2), args[++i] ?? '');
+      else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--'))
+        flags.set(a.slice(2), args[++i] ?? '');
       else flags.set(a.slice(2), 'true');
     } else {
-      throw new ConfigurationError(`unexpected argument "${a}": options are --name value`);
+      throw new ConfigurationError(
+        `unexpected argument "${a}": options are --name value`,
+      );
     }
   }
   return { flags, json, help };
@@ -39,11 +46,20 @@ export function envName(input: string): string {
 }
 
 function usage(): string {
-  const lines = ['Usage: pqc-ops <procedure|chain> [--input value ...] [--json]', '', 'Procedures:'];
-  for (const p of Object.values(procedures)) lines.push(`  ${p.name.padEnd(16)}${p.title}`);
+  const lines = [
+    'Usage: pqc-ops <procedure|chain> [--input value ...] [--json]',
+    '',
+    'Procedures:',
+  ];
+  for (const p of Object.values(procedures))
+    lines.push(`  ${p.name.padEnd(16)}${p.title}`);
   lines.push('', 'Chains:');
-  for (const [c, list] of Object.entries(chains)) lines.push(`  ${c.padEnd(16)}${list.join(', ') || '(none yet)'}`);
-  lines.push('', 'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).');
+  for (const [c, list] of Object.entries(chains))
+    lines.push(`  ${c.padEnd(16)}${list.join(', ') || '(none yet)'}`);
+  lines.push(
+    '',
+    'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
+  );
   lines.push("'pqc-ops <procedure> --help' lists its inputs.");
   return lines.join('\n');
 }
@@ -51,14 +67,24 @@ function usage(): string {
 function procedureHelp(p: Procedure): string {
   const lines = [`pqc-ops ${p.name}: ${p.description}`, '', 'Options:'];
   for (const s of Object.values(p.inputs)) {
-    const def = s.default === undefined ? ' (required)' : s.default === '' ? '' : ` (default: ${s.default})`;
-    lines.push(`  --${s.name}${def}${s.secret === true ? ' [secret: prefer ' + envName(s.name) + ']' : ''}`);
+    const def =
+      s.default === undefined
+        ? ' (required)'
+        : s.default === ''
+          ? ''
+          : ` (default: ${s.default})`;
+    lines.push(
+      `  --${s.name}${def}${s.secret === true ? ' [secret: prefer ' + envName(s.name) + ']' : ''}`,
+    );
     lines.push(`      ${s.description} Accepts ${s.form}.`);
   }
   return lines.join('\n');
 }
 
-function redactor(): { add: (s: string) => void; apply: (s: string) => string } {
+function redactor(): {
+  add: (s: string) => void;
+  apply: (s: string) => string;
+} {
   const secrets = new Set<string>();
   return {
     add: (s) => {
@@ -66,7 +92,8 @@ function redactor(): { add: (s: string) => void; apply: (s: string) => string } 
     },
     apply: (text) => {
       let t = text;
-      for (const s of [...secrets].sort((a, b) => b.length - a.length)) t = t.split(s).join('***');
+      for (const s of [...secrets].sort((a, b) => b.length - a.length))
+        t = t.split(s).join('***');
       return t;
     },
   };
@@ -84,13 +111,20 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     io.err(`pqc-ops: unknown procedure or chain "${cmd}"\n\n${usage()}`);
     return EXIT.usage;
   }
-  const list = names.map((n) => procedures[n]).filter((p): p is Procedure => p !== undefined);
+  const list = names
+    .map((n) => procedures[n])
+    .filter((p): p is Procedure => p !== undefined);
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(rest);
-    const known = new Set(list.flatMap((p) => Object.values(p.inputs).map((s) => s.name)));
+    const known = new Set(
+      list.flatMap((p) => Object.values(p.inputs).map((s) => s.name)),
+    );
     const unknown = [...parsed.flags.keys()].filter((f) => !known.has(f));
-    if (unknown.length > 0) throw new ConfigurationError(`unknown option --${unknown[0]} for ${cmd} (see pqc-ops ${cmd} --help)`);
+    if (unknown.length > 0)
+      throw new ConfigurationError(
+        `unknown option --${unknown[0]} for ${cmd} (see pqc-ops ${cmd} --help)`,
+      );
   } catch (e) {
     io.err(`pqc-ops: ${errorMessage(e)}`);
     return EXIT.usage;
@@ -134,6 +168,11 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       code = EXIT.failed;
     }
   }
-  if (parsed.json) io.out(red.apply(JSON.stringify(results.length === 1 ? results[0] : results, null, 2)));
+  if (parsed.json)
+    io.out(
+      red.apply(
+        JSON.stringify(results.length === 1 ? results[0] : results, null, 2),
+      ),
+    );
   return code;
 }

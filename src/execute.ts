@@ -2,14 +2,19 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readInputs } from './inputs/spec.js';
-import type { Logger, Procedure, ProcedureContext, ProcedureOutcome } from './procedures/types.js';
+import type {
+  Logger,
+  Procedure,
+  ProcedureContext,
+  ProcedureOutcome,
+} from './procedures/types.js';
 import { renderResult } from './report/markdown.js';
 import { persistResult, resultsDir } from './report/persist.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
 export interface Host {
-  getInput(name: string): string;
-  mask(secret: string): void;
+  getInput: (name: string) => string;
+  mask: (secret: string) => void;
   log: Logger;
   env: NodeJS.ProcessEnv;
 }
@@ -27,7 +32,10 @@ export function maskAll(mask: (s: string) => void, value: string): void {
   mask(value);
   if (!value.includes('\n')) return;
   for (const line of value.split('\n')) {
-    const v = line.replace(/^[^:]*:\s*/, '').trim().replace(/^["']|["']$/g, '');
+    const v = line
+      .replace(/^[^:]*:\s*/, '')
+      .trim()
+      .replace(/^["']|["']$/g, '');
     if (v.length >= 16) mask(v);
   }
 }
@@ -36,7 +44,10 @@ export function maskAll(mask: (s: string) => void, value: string): void {
  * Reads and validates every input (throws ConfigurationError before touching
  * anything), runs the procedure, and persists its result and report.
  */
-export async function executeProcedure(p: Procedure, host: Host): Promise<Execution> {
+export async function executeProcedure(
+  p: Procedure,
+  host: Host,
+): Promise<Execution> {
   const mask = (s: string) => maskAll(host.mask, s);
   const options = readInputs(p.inputs, host.getInput, mask);
   const base = host.env['RUNNER_TEMP'] || tmpdir();
@@ -51,7 +62,10 @@ export async function executeProcedure(p: Procedure, host: Host): Promise<Execut
     maskSecret: mask,
   };
   const outcome = await p.run(options, ctx);
-  const resultPath = await persistResult(resultsDir(host.env, tmpdir()), outcome.result);
+  const resultPath = await persistResult(
+    resultsDir(host.env, tmpdir()),
+    outcome.result,
+  );
   const markdown = renderResult(outcome.result);
   const reportPath = join(tempDir, `${p.name}-report.md`);
   await writeFile(reportPath, markdown + '\n');

@@ -15,14 +15,20 @@ export interface RunningCommand {
 export interface CommandRunner {
   /** Where the commands run, for messages ("local", "pod ns/name"). */
   readonly where: string;
-  start(argv: string[], opts?: { env?: Record<string, string> }): Promise<RunningCommand>;
+  start(
+    argv: string[],
+    opts?: { env?: Record<string, string> },
+  ): Promise<RunningCommand>;
 }
 
 /** Runs argv on this machine, never through a shell. */
 export class LocalRunner implements CommandRunner {
   readonly where = 'this machine';
 
-  start(argv: string[], opts: { env?: Record<string, string> } = {}): Promise<RunningCommand> {
+  start(
+    argv: string[],
+    opts: { env?: Record<string, string> } = {},
+  ): Promise<RunningCommand> {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
     const child = spawn(cmd, args, {
@@ -31,9 +37,15 @@ export class LocalRunner implements CommandRunner {
     });
     const done = new Promise<number>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) =>
-        reject(e.code === 'ENOENT' ? new Error(`${cmd} is not installed on ${this.where}`) : e),
+        reject(
+          e.code === 'ENOENT'
+            ? new Error(`${cmd} is not installed on ${this.where}`)
+            : e,
+        ),
       );
-      child.once('close', (code, signal) => resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)));
+      child.once('close', (code, signal) =>
+        resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)),
+      );
     });
     // A command that exits without reading stdin must not crash us with EPIPE.
     child.stdin.on('error', () => undefined);
@@ -48,7 +60,12 @@ export class LocalRunner implements CommandRunner {
 }
 
 function signalNumber(sig: NodeJS.Signals): number {
-  const n: Partial<Record<NodeJS.Signals, number>> = { SIGKILL: 9, SIGTERM: 15, SIGINT: 2, SIGPIPE: 13 };
+  const n: Partial<Record<NodeJS.Signals, number>> = {
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGINT: 2,
+    SIGPIPE: 13,
+  };
   return n[sig] ?? 0;
 }
 
@@ -67,7 +84,12 @@ export interface CommandOutput {
 export async function runToEnd(
   runner: CommandRunner,
   argv: string[],
-  opts: { stdin?: string | Buffer; timeoutMs?: number; maxBytes?: number; env?: Record<string, string> } = {},
+  opts: {
+    stdin?: string | Buffer;
+    timeoutMs?: number;
+    maxBytes?: number;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<CommandOutput> {
   const cmd = await runner.start(argv, { env: opts.env });
   const max = opts.maxBytes ?? 1024 * 1024;

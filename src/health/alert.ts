@@ -16,7 +16,11 @@ export interface AlertPayload {
  * POSTs the escalation once; retried only when the receiver answered 429/5xx
  * or the connection failed before an answer. Never puts the URL in a message.
  */
-export async function sendAlert(url: URL, payload: AlertPayload, sleep: (ms: number) => Promise<void>): Promise<string> {
+export async function sendAlert(
+  url: URL,
+  payload: AlertPayload,
+  sleep: (ms: number) => Promise<void>,
+): Promise<string> {
   let last = '';
   for (let i = 0; i < 3; i++) {
     try {
@@ -32,7 +36,10 @@ export async function sendAlert(url: URL, payload: AlertPayload, sleep: (ms: num
       if (res.status !== 429 && res.status < 500) break;
     } catch (e) {
       const err = e as { name?: string; cause?: { code?: string } };
-      last = err.name === 'TimeoutError' ? 'timed out' : (err.cause?.code ?? 'connection failed');
+      last =
+        err.name === 'TimeoutError'
+          ? 'timed out'
+          : (err.cause?.code ?? 'connection failed');
     }
     await sleep(1000 * 2 ** i);
   }

@@ -58,7 +58,11 @@ interface SelfTestReport {
 }
 
 /** The argv to run for a preset. */
-export function cryptoArgv(preset: 'liboqs-python' | 'command', algorithms: string[], command?: string[]): string[] {
+export function cryptoArgv(
+  preset: 'liboqs-python' | 'command',
+  algorithms: string[],
+  command?: string[],
+): string[] {
   if (preset === 'command') return command ?? [];
   return ['python3', '-c', LIBOQS_PYTHON_SELFTEST, ...algorithms];
 }
@@ -74,7 +78,10 @@ export async function cryptoCheck(
   opts: { timeoutMs: number; algorithms: string[]; preset: string },
 ): Promise<Check> {
   const start = performance.now();
-  const r = await runToEnd(runner, argv, { timeoutMs: opts.timeoutMs, maxBytes: 64 * 1024 });
+  const r = await runToEnd(runner, argv, {
+    timeoutMs: opts.timeoutMs,
+    maxBytes: 64 * 1024,
+  });
   const ms = Math.round(performance.now() - start);
   const threshold = `${opts.algorithms.join(', ')} enabled; KEM round trip and signature verify within ${Math.round(opts.timeoutMs / 1000)} s`;
   if (r.timedOut) {
@@ -89,7 +96,10 @@ export async function cryptoCheck(
   const report = parseReport(r.stdout);
   const errLine = r.stderr.trim().split('\n').filter(Boolean).pop();
   if (r.exitCode === 0 && report?.ok !== false) {
-    const parts = [report?.kem && `${report.kem.alg} round trip ok`, report?.sig && `${report.sig.alg} sign/verify ok`].filter(Boolean);
+    const parts = [
+      report?.kem && `${report.kem.alg} round trip ok`,
+      report?.sig && `${report.sig.alg} sign/verify ok`,
+    ].filter(Boolean);
     return {
       name: 'crypto',
       status: 'ok',
@@ -99,21 +109,32 @@ export async function cryptoCheck(
   }
   let why: string;
   if (report?.error) why = report.error;
-  else if (report?.missing?.length) why = `not enabled: ${report.missing.join(', ')}`;
-  else if (report?.kem && !report.kem.ok) why = `${report.kem.alg} decapsulated a different shared secret`;
-  else if (report?.sig && !report.sig.ok) why = `${report.sig.alg} signature did not verify`;
+  else if (report?.missing?.length)
+    why = `not enabled: ${report.missing.join(', ')}`;
+  else if (report?.kem && !report.kem.ok)
+    why = `${report.kem.alg} decapsulated a different shared secret`;
+  else if (report?.sig && !report.sig.ok)
+    why = `${report.sig.alg} signature did not verify`;
   else why = errLine ?? r.stdout.trim().split('\n')[0] ?? 'no output';
   return {
     name: 'crypto',
     status: 'failed',
     observed: `exit ${r.exitCode}: ${why}`.slice(0, 300),
     threshold,
-    detail: `the ${opts.preset} self-test failed in ${runner.where}: ${why}`.slice(0, 500),
+    detail:
+      `the ${opts.preset} self-test failed in ${runner.where}: ${why}`.slice(
+        0,
+        500,
+      ),
   };
 }
 
 function parseReport(stdout: string): SelfTestReport | undefined {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (!line) return undefined;
   try {
     return JSON.parse(line) as SelfTestReport;

@@ -29,7 +29,9 @@ export async function checkHttp(opts: {
     if (a.status === opts.expectedStatus) break;
     if (i < opts.retries) {
       const wait = Math.min(base * 2 ** i, 10_000);
-      opts.log?.(`health endpoint: ${describe(a)}; retry ${i + 1}/${opts.retries} in ${wait} ms`);
+      opts.log?.(
+        `health endpoint: ${describe(a)}; retry ${i + 1}/${opts.retries} in ${wait} ms`,
+      );
       await opts.sleep(wait);
     }
   }
@@ -41,31 +43,47 @@ export async function checkHttp(opts: {
     check: {
       name: 'http',
       status: ok ? 'ok' : 'failed',
-      observed: ok ? `${last.status} in ${last.latencyMs} ms` : `${describe(last)} after ${tries}`,
+      observed: ok
+        ? `${last.status} in ${last.latencyMs} ms`
+        : `${describe(last)} after ${tries}`,
       threshold: `HTTP ${opts.expectedStatus} within ${opts.timeoutMs} ms`,
-      detail: ok ? undefined : `${opts.url.origin}${opts.url.pathname}: ${describe(last)}${last.firstLine ? `; body: ${last.firstLine}` : ''}`,
+      detail: ok
+        ? undefined
+        : `${opts.url.origin}${opts.url.pathname}: ${describe(last)}${last.firstLine ? `; body: ${last.firstLine}` : ''}`,
     },
   };
 }
 
 function describe(a: HttpAttempt): string {
-  return a.status !== undefined ? `HTTP ${a.status} in ${a.latencyMs} ms` : `${a.error ?? 'no answer'} after ${a.latencyMs} ms`;
+  return a.status !== undefined
+    ? `HTTP ${a.status} in ${a.latencyMs} ms`
+    : `${a.error ?? 'no answer'} after ${a.latencyMs} ms`;
 }
 
 async function attempt(url: URL, timeoutMs: number): Promise<HttpAttempt> {
   const start = performance.now();
   const ms = () => Math.round(performance.now() - start);
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'manual',
+    });
     const body = await res.text();
     const firstLine = body.split('\n', 1)[0]?.slice(0, 200);
     return { status: res.status, latencyMs: ms(), firstLine };
   } catch (e) {
-    const err = e as { name?: string; cause?: { code?: string; message?: string }; message?: string };
+    const err = e as {
+      name?: string;
+      cause?: { code?: string; message?: string };
+      message?: string;
+    };
     const why =
       err.name === 'TimeoutError' || err.name === 'AbortError'
         ? `timed out after ${timeoutMs} ms`
-        : (err.cause?.code ?? err.cause?.message ?? err.message ?? 'request failed');
+        : (err.cause?.code ??
+          err.cause?.message ??
+          err.message ??
+          'request failed');
     return { latencyMs: ms(), error: why };
   }
 }

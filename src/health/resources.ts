@@ -28,7 +28,12 @@ export function usages(pods: V1Pod[], metrics: PodMetric[]): Usage[] {
         const used = parseQuantity(c.usage[resource]);
         const limit = parseQuantity(spec?.resources?.limits?.[resource]);
         const request = parseQuantity(spec?.resources?.requests?.[resource]);
-        const [of, basis] = limit > 0 ? [limit, 'limit' as const] : request > 0 ? [request, 'request' as const] : [undefined, undefined];
+        const [of, basis] =
+          limit > 0
+            ? [limit, 'limit' as const]
+            : request > 0
+              ? [request, 'request' as const]
+              : [undefined, undefined];
         out.push({
           pod: m.metadata.name,
           container: c.name,
@@ -44,10 +49,15 @@ export function usages(pods: V1Pod[], metrics: PodMetric[]): Usage[] {
   return out;
 }
 
-const fmt = (r: 'cpu' | 'memory', v: number) => (r === 'cpu' ? formatCpu(v) : formatBytes(v));
+const fmt = (r: 'cpu' | 'memory', v: number) =>
+  r === 'cpu' ? formatCpu(v) : formatBytes(v);
 
 /** The cpu or memory check: the highest container against the threshold. */
-export function resourceCheck(all: Usage[], resource: 'cpu' | 'memory', thresholdPct: number): Check {
+export function resourceCheck(
+  all: Usage[],
+  resource: 'cpu' | 'memory',
+  thresholdPct: number,
+): Check {
   const us = all.filter((u) => u.resource === resource);
   const compared = us.filter((u) => u.percent !== undefined);
   const name = resource;
@@ -55,18 +65,25 @@ export function resourceCheck(all: Usage[], resource: 'cpu' | 'memory', threshol
     return {
       name,
       status: us.length === 0 ? 'skipped' : 'warning',
-      observed: us.length === 0 ? 'no metrics for these pods' : 'no container has a limit or request to compare with',
+      observed:
+        us.length === 0
+          ? 'no metrics for these pods'
+          : 'no container has a limit or request to compare with',
       threshold: `< ${thresholdPct}% of limit, else of request`,
     };
   }
-  const top = compared.reduce((a, b) => ((b.percent ?? 0) > (a.percent ?? 0) ? b : a));
+  const top = compared.reduce((a, b) =>
+    (b.percent ?? 0) > (a.percent ?? 0) ? b : a,
+  );
   const over = compared.filter((u) => (u.percent ?? 0) > thresholdPct);
   return {
     name,
     status: over.length > 0 ? 'warning' : 'ok',
     observed: `max ${(top.percent ?? 0).toFixed(0)}% of ${top.basis} (${top.pod}/${top.container}: ${fmt(resource, top.used)} of ${fmt(resource, top.of ?? 0)})`,
     threshold: `< ${thresholdPct}% of limit, else of request`,
-    detail: over.length ? `over threshold: ${over.map((u) => `${u.pod}/${u.container} ${(u.percent ?? 0).toFixed(0)}% of ${u.basis}`).join(', ')}` : undefined,
+    detail: over.length
+      ? `over threshold: ${over.map((u) => `${u.pod}/${u.container} ${(u.percent ?? 0).toFixed(0)}% of ${u.basis}`).join(', ')}`
+      : undefined,
   };
 }
 
@@ -81,5 +98,8 @@ export function usageTable(all: Usage[]): string {
     u.of !== undefined ? `${fmt(u.resource, u.of)} (${u.basis})` : 'none set',
     u.percent !== undefined ? `${u.percent.toFixed(0)}%` : '',
   ]);
-  return '#### Resource usage\n\n' + table(['Pod', 'Container', 'Resource', 'Used', 'Of', '%'], rows);
+  return (
+    '#### Resource usage\n\n' +
+    table(['Pod', 'Container', 'Resource', 'Used', 'Of', '%'], rows)
+  );
 }

@@ -11,7 +11,8 @@ export function actionMetadata(p: Procedure): Record<string, unknown> {
         : { description: s.description, required: false, default: s.default };
   }
   const outputs: Record<string, { description: string }> = {};
-  for (const [k, v] of Object.entries({ ...p.outputs, ...COMMON_OUTPUTS })) outputs[k] = { description: v };
+  for (const [k, v] of Object.entries({ ...p.outputs, ...COMMON_OUTPUTS }))
+    outputs[k] = { description: v };
   return {
     name: `pqc-ops ${p.name}`,
     description: p.description,

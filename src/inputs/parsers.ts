@@ -70,13 +70,18 @@ export function parseSize(raw: string): number {
 export function parseKubeName(raw: string): string {
   const s = raw.trim();
   const label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-  if (s.length === 0 || s.length > 253 || !s.split('.').every((p) => p.length <= 63 && label.test(p))) {
+  if (
+    s.length === 0 ||
+    s.length > 253 ||
+    !s.split('.').every((p) => p.length <= 63 && label.test(p))
+  ) {
     throw new Error('not a Kubernetes name');
   }
   return s;
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 
 /** Kubernetes equality- and set-based label selector syntax, validated. */
@@ -160,15 +165,22 @@ export function parseList(raw: string): string[] {
 }
 
 /** An argv as a JSON or YAML flow list of strings: `["python3", "-c", "..."]`. */
-export function parseArgv(raw: string, parseYaml: (s: string) => unknown): string[] {
+export function parseArgv(
+  raw: string,
+  parseYaml: (s: string) => unknown,
+): string[] {
   let v: unknown;
   try {
     v = JSON.parse(raw);
   } catch {
     v = parseYaml(raw);
   }
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
+  if (
+    !Array.isArray(v) ||
+    v.length === 0 ||
+    !v.every((x) => typeof x === 'string')
+  ) {
     throw new Error('not a list of strings');
   }
-  return v as string[];
+  return v;
 }

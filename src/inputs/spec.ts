@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import * as p from './parsers.js';
@@ -54,50 +55,145 @@ type Req = Common & { default: string | undefined };
 
 /** Factories for the input forms; `optional` ones yield undefined when empty. */
 export const input = {
-  string: (name: string, c: Opt) => make(name, c, 'a string', (s) => s, undefined as string | undefined),
-  requiredString: (name: string, c: Req) => make(name, c, 'a string', (s) => s, ''),
+  string: (name: string, c: Opt) =>
+    make(name, c, 'a string', (s) => s, undefined as string | undefined),
+  requiredString: (name: string, c: Req) =>
+    make(name, c, 'a string', (s) => s, ''),
   boolean: (name: string, c: Req) =>
     make(name, c, 'true or false', p.parseBoolean, false),
   integer: (name: string, c: Req & { min?: number; max?: number }) => {
     const min = c.min ?? 0;
     const max = c.max ?? Number.MAX_SAFE_INTEGER;
-    return make(name, c, `a whole number from ${min} to ${max}`, (s) => p.parseInteger(s, min, max), 0);
+    return make(
+      name,
+      c,
+      `a whole number from ${min} to ${max}`,
+      (s) => p.parseInteger(s, min, max),
+      0,
+    );
   },
   duration: (name: string, c: Req) =>
     make(name, c, 'a duration such as 30s, 5m, 24h or 7d', p.parseDuration, 0),
   optionalDuration: (name: string, c: Opt) =>
-    make(name, c, 'a duration such as 30s, 5m, 24h or 7d', p.parseDuration, undefined as number | undefined),
+    make(
+      name,
+      c,
+      'a duration such as 30s, 5m, 24h or 7d',
+      p.parseDuration,
+      undefined as number | undefined,
+    ),
   percent: (name: string, c: Req) =>
     make(name, c, 'a percentage such as 80%', p.parsePercent, 0),
   size: (name: string, c: Req) =>
     make(name, c, 'a size such as 512Mi or 2GB', p.parseSize, 0),
   kubeName: (name: string, c: Req) =>
-    make(name, c, 'a Kubernetes name (lowercase letters, digits, - and .)', p.parseKubeName, ''),
+    make(
+      name,
+      c,
+      'a Kubernetes name (lowercase letters, digits, - and .)',
+      p.parseKubeName,
+      '',
+    ),
   optionalKubeName: (name: string, c: Opt) =>
-    make(name, c, 'a Kubernetes name (lowercase letters, digits, - and .)', p.parseKubeName, undefined as string | undefined),
+    make(
+      name,
+      c,
+      'a Kubernetes name (lowercase letters, digits, - and .)',
+      p.parseKubeName,
+      undefined as string | undefined,
+    ),
   selector: (name: string, c: Req) =>
-    make(name, c, 'a label selector such as app=pqc-audit,tier in (web,api)', p.parseLabelSelector, ''),
+    make(
+      name,
+      c,
+      'a label selector such as app=pqc-audit,tier in (web,api)',
+      p.parseLabelSelector,
+      '',
+    ),
   optionalSelector: (name: string, c: Opt) =>
-    make(name, c, 'a label selector such as app=pqc-audit,tier in (web,api)', p.parseLabelSelector, undefined as string | undefined),
+    make(
+      name,
+      c,
+      'a label selector such as app=pqc-audit,tier in (web,api)',
+      p.parseLabelSelector,
+      undefined as string | undefined,
+    ),
   url: (name: string, c: Opt) =>
-    make(name, c, 'an http:// or https:// URL', p.parseHttpUrl, undefined as URL | undefined),
-  enumeration: <const V extends string>(name: string, values: readonly V[], c: Req) =>
+    make(
+      name,
+      c,
+      'an http:// or https:// URL',
+      p.parseHttpUrl,
+      undefined as URL | undefined,
+    ),
+  enumeration: <const V extends string>(
+    name: string,
+    values: readonly V[],
+    c: Req,
+  ) =>
     make(
       name,
       c,
       `one of ${values.join(', ')}`,
       (s) => {
-        if (!(values as readonly string[]).includes(s)) throw new Error('not allowed');
+        if (!(values as readonly string[]).includes(s))
+          throw new Error('not allowed');
         return s as V;
       },
-      values[0] as V,
+      values[0],
     ),
   list: (name: string, c: Opt) =>
-    make(name, c, 'a list, one item per line or comma-separated', p.parseList, [] as string[]),
+    make(
+      name,
+      c,
+      'a list, one item per line or comma-separated',
+      p.parseList,
+      [] as string[],
+    ),
   argv: (name: string, c: Opt) =>
-    make(name, c, 'a command as a JSON or YAML list, such as ["python3", "-c", "..."]', (s) => p.parseArgv(s, parseYaml), undefined as string[] | undefined),
+    make(
+      name,
+      c,
+      'a command as a JSON or YAML list, such as ["python3", "-c", "..."]',
+      (s) => p.parseArgv(s, parseYaml),
+      undefined as string[] | undefined,
+    ),
+  /** A list whose items must each match `item` (described by `itemForm`). */
+  listOf: (name: string, item: RegExp, itemForm: string, c: Opt) =>
+    make(
+      name,
+      c,
+      `a list of ${itemForm}, one per line or comma-separated`,
+      (s) => {
+        const items = p.parseList(s);
+        const bad = items.find((i) => !item.test(i));
+        if (bad !== undefined)
+          throw new Error(`"${bad}" is not ${itemForm.replace(/s$/, '')}`);
+        return items;
+      },
+      [] as string[],
+    ),
+  /** An existing directory on the machine running the procedure. */
+  directory: (name: string, c: Opt) =>
+    make(
+      name,
+      c,
+      'an existing directory',
+      (s) => {
+        if (!existsSync(s) || !statSync(s).isDirectory())
+          throw new Error('no such directory');
+        return s;
+      },
+      undefined as string | undefined,
+    ),
   path: (name: string, c: Opt) =>
-    make(name, c, 'a file or directory path', (s) => s, undefined as string | undefined),
+    make(
+      name,
+      c,
+      'a file or directory path',
+      (s) => s,
+      undefined as string | undefined,
+    ),
 };
 
 /**
@@ -114,7 +210,8 @@ export function readInputs<S extends InputSpecs>(
   const problems: string[] = [];
   for (const [key, spec] of Object.entries(specs)) {
     let raw = get(spec.name);
-    const secret = typeof spec.secret === 'function' ? spec.secret(raw) : spec.secret;
+    const secret =
+      typeof spec.secret === 'function' ? spec.secret(raw) : spec.secret;
     if (secret && raw !== '') mask(raw);
     raw = raw.trim();
     if (raw === '' && spec.default === undefined) {
@@ -131,7 +228,9 @@ export function readInputs<S extends InputSpecs>(
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
       const shown = secret ? '(value hidden)' : JSON.stringify(truncate(raw));
-      problems.push(`input '${spec.name}' has an invalid value ${shown} (${why}): expected ${spec.form}`);
+      problems.push(
+        `input '${spec.name}' has an invalid value ${shown} (${why}): expected ${spec.form}`,
+      );
     }
   }
   if (problems.length > 0) {

@@ -65,7 +65,10 @@ export class Kube {
   }
 
   /** Like `call`, but a 404 yields undefined. */
-  async getOrUndefined<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  async getOrUndefined<T>(
+    what: string,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
       return await this.call(what, fn);
     } catch (e) {
@@ -97,14 +100,20 @@ export class Kube {
         if (!(e instanceof KubeError && e.code === 410)) throw e;
       }
     }
-    throw new KubeError(`${what}: the list kept expiring while being read (HTTP 410)`, 410, 'Expired');
+    throw new KubeError(
+      `${what}: the list kept expiring while being read (HTTP 410)`,
+      410,
+      'Expired',
+    );
   }
 
   /** Pod metrics of a namespace, or undefined when metrics.k8s.io is not served. */
   async podMetrics(namespace: string): Promise<k8s.PodMetric[] | undefined> {
     const metrics = new this.lib.Metrics(this.config);
     try {
-      const list = await this.call(`read pod metrics in ${namespace}`, () => metrics.getPodMetrics(namespace));
+      const list = await this.call(`read pod metrics in ${namespace}`, () =>
+        metrics.getPodMetrics(namespace),
+      );
       return list.items;
     } catch (e) {
       const code = describeApiError(e).code;

@@ -42,12 +42,25 @@ export function describeApiError(e: unknown): {
   connection: boolean;
 } {
   if (e instanceof KubeError) {
-    return { code: e.code, reason: e.reason, message: e.message, retryAfterMs: e.retryAfterMs, connection: false };
+    return {
+      code: e.code,
+      reason: e.reason,
+      message: e.message,
+      retryAfterMs: e.retryAfterMs,
+      connection: false,
+    };
   }
-  const any = e as { code?: unknown; body?: unknown; headers?: Record<string, string>; message?: string; cause?: unknown };
+  const any = e as {
+    code?: unknown;
+    body?: unknown;
+    headers?: Record<string, string>;
+    message?: string;
+    cause?: unknown;
+  };
   if (typeof any?.code === 'number' && any.code >= 100 && any.code < 600) {
     const status = parseStatus(any.body);
-    const retryAfter = any.headers?.['retry-after'] ?? any.headers?.['Retry-After'];
+    const retryAfter =
+      any.headers?.['retry-after'] ?? any.headers?.['Retry-After'];
     const secs = retryAfter !== undefined ? Number(retryAfter) : NaN;
     return {
       code: any.code,
@@ -61,7 +74,9 @@ export function describeApiError(e: unknown): {
   const msg = any?.message ?? String(e);
   const connection =
     (code !== undefined && CONNECTION_CODES.has(code)) ||
-    /fetch failed|terminated|socket hang up|other side closed|ECONNRESET|premature close|timed out/i.test(msg);
+    /fetch failed|terminated|socket hang up|other side closed|ECONNRESET|premature close|timed out/i.test(
+      msg,
+    );
   return { message: code ? `${msg} (${code})` : msg, connection };
 }
 
@@ -76,7 +91,7 @@ function errnoCode(e: unknown): string | undefined {
 }
 
 function parseStatus(body: unknown): StatusBody | undefined {
-  if (body && typeof body === 'object') return body as StatusBody;
+  if (body && typeof body === 'object') return body;
   if (typeof body === 'string' && body.startsWith('{')) {
     try {
       return JSON.parse(body) as StatusBody;
@@ -106,6 +121,14 @@ function defaultMessage(code: number): string {
 export function toKubeError(what: string, e: unknown): KubeError {
   if (e instanceof KubeError) return e;
   const d = describeApiError(e);
-  const suffix = d.code !== undefined ? ` (HTTP ${d.code}${d.reason ? ` ${d.reason}` : ''})` : '';
-  return new KubeError(`${what}: ${d.message}${suffix}`, d.code, d.reason, d.retryAfterMs);
+  const suffix =
+    d.code !== undefined
+      ? ` (HTTP ${d.code}${d.reason ? ` ${d.reason}` : ''})`
+      : '';
+  return new KubeError(
+    `${what}: ${d.message}${suffix}`,
+    d.code,
+    d.reason,
+    d.retryAfterMs,
+  );
 }

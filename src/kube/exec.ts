@@ -15,7 +15,11 @@ export function exitCodeFromStatus(s: V1Status): number {
     const n = Number(cause?.message);
     if (Number.isInteger(n)) return n;
   }
-  throw new KubeError(`exec failed: ${s.message ?? 'unknown error'}`, s.code, s.reason);
+  throw new KubeError(
+    `exec failed: ${s.message ?? 'unknown error'}`,
+    s.code,
+    s.reason,
+  );
 }
 
 /** Runs commands in one container of one pod through the exec API. */
@@ -61,7 +65,13 @@ export class PodRunner implements CommandRunner {
         stdout.end();
         stderr.end();
         if (!status) {
-          reject(new KubeError(`exec in ${this.where}: the connection closed before the command's exit status arrived`, undefined, undefined));
+          reject(
+            new KubeError(
+              `exec in ${this.where}: the connection closed before the command's exit status arrived`,
+              undefined,
+              undefined,
+            ),
+          );
           return;
         }
         try {
@@ -70,7 +80,9 @@ export class PodRunner implements CommandRunner {
           reject(e instanceof Error ? e : new Error(String(e)));
         }
       });
-      ws.on('error', (e: Error) => reject(toKubeError(`exec in ${this.where}`, e)));
+      ws.on('error', (e: Error) =>
+        reject(toKubeError(`exec in ${this.where}`, e)),
+      );
     });
     done.catch(() => undefined);
     return {

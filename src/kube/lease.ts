@@ -19,7 +19,13 @@ export interface HeldLease {
  */
 export async function acquireLease(
   kube: Kube,
-  opts: { namespace: string; name: string; durationSeconds: number; holder?: string; now: () => Date },
+  opts: {
+    namespace: string;
+    name: string;
+    durationSeconds: number;
+    holder?: string;
+    now: () => Date;
+  },
 ): Promise<HeldLease> {
   const holder = opts.holder ?? `pqc-ops-${randomUUID()}`;
   const { namespace, name } = opts;
@@ -38,17 +44,31 @@ export async function acquireLease(
     if (!existing) {
       await kube.call(
         `create ${what}`,
-        () => kube.coordination.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: spec() } }),
+        () =>
+          kube.coordination.createNamespacedLease({
+            namespace,
+            body: { metadata: { name, namespace }, spec: spec() },
+          }),
         false,
       );
     } else {
       refuseIfHeld(existing, what, opts.now());
-      const body: V1Lease = { ...existing, spec: { ...existing.spec, ...spec() } };
-      await kube.call(`take over ${what}`, () => kube.coordination.replaceNamespacedLease({ name, namespace, body }), false);
+      const body: V1Lease = {
+        ...existing,
+        spec: { ...existing.spec, ...spec() },
+      };
+      await kube.call(
+        `take over ${what}`,
+        () =>
+          kube.coordination.replaceNamespacedLease({ name, namespace, body }),
+        false,
+      );
     }
   } catch (e) {
     if (e instanceof KubeError && e.code === 409) {
-      throw new RefusedError(`${what} was taken by another run at the same moment; try again later`);
+      throw new RefusedError(
+        `${what} was taken by another run at the same moment; try again later`,
+      );
     }
     throw e;
   }
@@ -57,7 +77,9 @@ export async function acquireLease(
     namespace,
     holder,
     release: async () => {
-      const cur = await kube.getOrUndefined(`read ${what}`, () => kube.coordination.readNamespacedLease({ name, namespace }));
+      const cur = await kube.getOrUndefined(`read ${what}`, () =>
+        kube.coordination.readNamespacedLease({ name, namespace }),
+      );
       if (cur?.spec?.holderIdentity !== holder) return;
       await kube.call(`release ${what}`, () =>
         kube.coordination.deleteNamespacedLease({ name, namespace }),
@@ -70,10 +92,12 @@ function refuseIfHeld(l: V1Lease, what: string, now: Date): void {
   const holder = l.spec?.holderIdentity;
   if (!holder) return;
   const renew = l.spec?.renewTime ?? l.spec?.acquireTime;
-  const renewMs = renew ? new Date(renew as unknown as string).getTime() : 0;
+  const renewMs = renew ? new Date(renew).getTime() : 0;
   const expires = renewMs + (l.spec?.leaseDurationSeconds ?? 0) * 1000;
   if (expires > now.getTime()) {
     const left = Math.ceil((expires - now.getTime()) / 1000);
-    throw new RefusedError(`${what} is held by ${holder} (another run is in progress; it expires in ${left} s if that run died)`);
+    throw new RefusedError(
+      `${what} is held by ${holder} (another run is in progress; it expires in ${left} s if that run died)`,
+    );
   }
 }

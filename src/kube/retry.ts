@@ -51,7 +51,8 @@ export async function withRetry<T>(
   } = {},
 ): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep =
+    opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const idempotent = opts.idempotent ?? true;
   let last: unknown;
   for (let attempt = 1; attempt <= policy.attempts; attempt++) {
@@ -61,9 +62,17 @@ export async function withRetry<T>(
       last = e;
       if (attempt === policy.attempts || !isRetryable(e, idempotent)) break;
       const d = describeApiError(e);
-      const backoff = Math.min(policy.maxMs, policy.baseMs * 2 ** (attempt - 1));
-      const wait = d.retryAfterMs !== undefined ? Math.min(policy.maxMs, d.retryAfterMs) : backoff;
-      opts.onRetry?.(`${what}: ${e instanceof AttemptTimeout ? e.message : d.message}; retry ${attempt}/${policy.attempts - 1} in ${wait} ms`);
+      const backoff = Math.min(
+        policy.maxMs,
+        policy.baseMs * 2 ** (attempt - 1),
+      );
+      const wait =
+        d.retryAfterMs !== undefined
+          ? Math.min(policy.maxMs, d.retryAfterMs)
+          : backoff;
+      opts.onRetry?.(
+        `${what}: ${e instanceof AttemptTimeout ? e.message : d.message}; retry ${attempt}/${policy.attempts - 1} in ${wait} ms`,
+      );
       await sleep(wait);
     }
   }

@@ -20,22 +20,46 @@ export function rolloutState(d: V1Deployment): RolloutState {
   const updated = st.updatedReplicas ?? 0;
   const available = st.availableReplicas ?? 0;
   if ((d.metadata?.generation ?? 0) > (st.observedGeneration ?? 0)) {
-    return { done: false, failed: false, message: 'Waiting for deployment spec update to be observed...' };
+    return {
+      done: false,
+      failed: false,
+      message: 'Waiting for deployment spec update to be observed...',
+    };
   }
   const progressing = st.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
-    return { done: false, failed: true, message: `deployment "${name}" exceeded its progress deadline` };
+    return {
+      done: false,
+      failed: true,
+      message: `deployment "${name}" exceeded its progress deadline`,
+    };
   }
   if (updated < want) {
-    return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...` };
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...`,
+    };
   }
   if ((st.replicas ?? 0) > updated) {
-    return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...` };
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${(st.replicas ?? 0) - updated} old replicas are pending termination...`,
+    };
   }
   if (available < updated) {
-    return { done: false, failed: false, message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...` };
+    return {
+      done: false,
+      failed: false,
+      message: `Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`,
+    };
   }
-  return { done: true, failed: false, message: `deployment "${name}" successfully rolled out` };
+  return {
+    done: true,
+    failed: false,
+    message: `deployment "${name}" successfully rolled out`,
+  };
 }
 
 /**
@@ -43,19 +67,37 @@ export function rolloutState(d: V1Deployment): RolloutState {
  * merge patch of the restartedAt annotation on the pod template. Refuses a
  * paused Deployment, as kubectl does. Returns the annotation value.
  */
-export async function restartDeployment(kube: Kube, namespace: string, name: string, now: Date): Promise<string> {
+export async function restartDeployment(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  now: Date,
+): Promise<string> {
   const d = await kube.call(`read deployment ${namespace}/${name}`, () =>
     kube.apps.readNamespacedDeployment({ name, namespace }),
   );
   if (d.spec?.paused) {
-    throw new KubeError(`deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`, 400, 'BadRequest');
+    throw new KubeError(
+      `deployments.apps "${name}" can't restart paused deployment (run rollout resume first)`,
+      400,
+      'BadRequest',
+    );
   }
   const at = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } } } } };
+  const body = {
+    spec: {
+      template: {
+        metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': at } },
+      },
+    },
+  };
   await kube.call(`restart deployment ${namespace}/${name}`, () =>
     kube.apps.patchNamespacedDeployment(
       { name, namespace, body },
-      kube.lib.setHeaderOptions('Content-Type', kube.lib.PatchStrategy.StrategicMergePatch),
+      kube.lib.setHeaderOptions(
+        'Content-Type',
+        kube.lib.PatchStrategy.StrategicMergePatch,
+      ),
     ),
   );
   return at;
@@ -69,7 +111,13 @@ export async function waitForRollout(
   kube: Kube,
   namespace: string,
   name: string,
-  opts: { timeoutMs: number; intervalMs?: number; now: () => Date; sleep: (ms: number) => Promise<void>; onProgress?: (m: string) => void },
+  opts: {
+    timeoutMs: number;
+    intervalMs?: number;
+    now: () => Date;
+    sleep: (ms: number) => Promise<void>;
+    onProgress?: (m: string) => void;
+  },
 ): Promise<RolloutState & { timedOut: boolean }> {
   const deadline = opts.now().getTime() + opts.timeoutMs;
   let last = '';
@@ -82,7 +130,11 @@ export async function waitForRollout(
     last = s.message;
     if (s.done || s.failed) return { ...s, timedOut: false };
     if (opts.now().getTime() >= deadline) {
-      return { ...s, timedOut: true, message: `timed out after ${Math.round(opts.timeoutMs / 1000)} s: ${s.message}` };
+      return {
+        ...s,
+        timedOut: true,
+        message: `timed out after ${Math.round(opts.timeoutMs / 1000)} s: ${s.message}`,
+      };
     }
     await opts.sleep(opts.intervalMs ?? 1000);
   }

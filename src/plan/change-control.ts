@@ -2,7 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RefusedError } from '../errors.js';
 import type { ResultBuilder } from '../report/step-result.js';
-import { drift, loadPlan, planSha256, renderPlan, serializePlan, type Plan, type StateRef } from './plan.js';
+import {
+  drift,
+  loadPlan,
+  planSha256,
+  renderPlan,
+  serializePlan,
+  type Plan,
+  type StateRef,
+} from './plan.js';
 
 /** What a mutating procedure supplies to the plan/apply machinery. */
 export interface Mutation {
@@ -53,7 +61,10 @@ export async function runChangeControlled(
   }
   const sha256 = planSha256(plan);
   await mkdir(planDir, { recursive: true });
-  const planFile = join(planDir, `${m.procedure}-plan-${sha256.slice(0, 12)}.json`);
+  const planFile = join(
+    planDir,
+    `${m.procedure}-plan-${sha256.slice(0, 12)}.json`,
+  );
   await writeFile(planFile, serializePlan(plan) + '\n', { mode: 0o600 });
   rb.details.push(renderPlan(plan, sha256));
   rb.check({
@@ -67,10 +78,21 @@ export async function runChangeControlled(
   if (cc.mode === 'apply') {
     const moved = drift(plan.basis, await m.liveState(plan));
     if (moved.length > 0) {
-      rb.check({ name: 'drift', status: 'failed', observed: `${moved.length} object(s) changed since the plan`, detail: moved.join('; ') });
-      throw new RefusedError(`the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`);
+      rb.check({
+        name: 'drift',
+        status: 'failed',
+        observed: `${moved.length} object(s) changed since the plan`,
+        detail: moved.join('; '),
+      });
+      throw new RefusedError(
+        `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
+      );
     }
-    rb.check({ name: 'drift', status: 'ok', observed: 'live state matches the plan' });
+    rb.check({
+      name: 'drift',
+      status: 'ok',
+      observed: 'live state matches the plan',
+    });
   }
   await m.execute(plan);
   await m.verify(plan);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { ConfigurationError, RefusedError } from '../errors.js';
 import { table } from '../report/markdown.js';
 
@@ -28,7 +29,12 @@ export interface Plan {
   apiVersion: 'pqc-ops/v1';
   kind: 'Plan';
   procedure: string;
-  target: { server?: string; namespaces?: string[]; database?: string; [k: string]: unknown };
+  target: {
+    server?: string;
+    namespaces?: string[];
+    database?: string;
+    [k: string]: unknown;
+  };
   createdAt: string;
   basis: StateRef[];
   changes: PlannedChange[];
@@ -43,7 +49,7 @@ function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
     return Object.fromEntries(
-      Object.keys(v as object)
+      Object.keys(v)
         .sort()
         .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
         .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
@@ -68,38 +74,76 @@ export function serializePlan(p: Plan): string {
  * procedure, that its sha256 matches its content, and, when given, the
  * approved sha256.
  */
-export function loadPlan(raw: string | undefined, procedure: string, approvedSha?: string): Plan {
+export function loadPlan(
+  raw: string | undefined,
+  procedure: string,
+  approvedSha?: string,
+): Plan {
   const src = raw?.trim() ?? '';
   if (src === '') {
-    throw new ConfigurationError("input 'plan' is required for mode apply: give the plan JSON or the path of the plan file");
+    throw new ConfigurationError(
+      "input 'plan' is required for mode apply: give the plan JSON or the path of the plan file",
+    );
   }
   let text = src;
   if (!src.startsWith('{')) {
-    if (!existsSync(src)) throw new ConfigurationError(`input 'plan': no file at ${src}: give the plan JSON or a path`);
-    text = readFileSync(src, 'utf8');
+    if (!existsSync(src))
+      throw new ConfigurationError(
+        `input 'plan': no file at ${src}: give the plan JSON or a path`,
+      );
+    text = readFileSync(planFileIn(src), 'utf8');
   }
   let doc: Plan & { sha256?: string };
   try {
     doc = JSON.parse(text) as Plan & { sha256?: string };
   } catch {
-    throw new ConfigurationError("input 'plan' is not valid JSON: give the plan document a plan run produced");
+    throw new ConfigurationError(
+      "input 'plan' is not valid JSON: give the plan document a plan run produced",
+    );
   }
-  if (doc?.kind !== 'Plan' || doc.apiVersion !== 'pqc-ops/v1' || !Array.isArray(doc.changes) || !Array.isArray(doc.basis)) {
-    throw new ConfigurationError("input 'plan' is not a pqc-ops plan (kind Plan, apiVersion pqc-ops/v1)");
+  if (
+    doc?.kind !== 'Plan' ||
+    doc.apiVersion !== 'pqc-ops/v1' ||
+    !Array.isArray(doc.changes) ||
+    !Array.isArray(doc.basis)
+  ) {
+    throw new ConfigurationError(
+      "input 'plan' is not a pqc-ops plan (kind Plan, apiVersion pqc-ops/v1)",
+    );
   }
   if (doc.procedure !== procedure) {
-    throw new ConfigurationError(`input 'plan' was made by ${doc.procedure}, not ${procedure}`);
+    throw new ConfigurationError(
+      `input 'plan' was made by ${doc.procedure}, not ${procedure}`,
+    );
   }
   const actual = planSha256(doc);
   if (doc.sha256 !== undefined && doc.sha256 !== actual) {
-    throw new RefusedError(`the plan was modified after it was made: its content hashes to ${actual}, not ${doc.sha256}`);
+    throw new RefusedError(
+      `the plan was modified after it was made: its content hashes to ${actual}, not ${doc.sha256}`,
+    );
   }
   const approved = approvedSha?.trim();
   if (approved && approved !== actual) {
-    throw new RefusedError(`the plan is not the approved one: sha256 ${actual}, approved ${approved}`);
+    throw new RefusedError(
+      `the plan is not the approved one: sha256 ${actual}, approved ${approved}`,
+    );
   }
   const { sha256: _s, ...plan } = doc;
   return plan;
+}
+
+/** A plan path may be a downloaded artifact directory holding one plan file. */
+function planFileIn(path: string): string {
+  if (!statSync(path).isDirectory()) return path;
+  const files = readdirSync(path).filter((f) =>
+    /-plan-[0-9a-f]{12}\.json$/.test(f),
+  );
+  if (files.length !== 1) {
+    throw new ConfigurationError(
+      `input 'plan': ${path} is a directory with ${files.length} plan files; give the plan file itself`,
+    );
+  }
+  return join(path, files[0] ?? '');
 }
 
 /** What moved between the planned state and the live one; empty = no drift. */
@@ -109,8 +153,14 @@ export function drift(planned: StateRef[], live: StateRef[]): string[] {
   for (const p of planned) {
     const l = now.get(p.object);
     if (!l) out.push(`${p.object} no longer exists`);
-    else if (p.uid && l.uid && p.uid !== l.uid) out.push(`${p.object} was deleted and recreated (uid ${p.uid} -> ${l.uid})`);
-    else if (p.version !== l.version) out.push(`${p.object} changed (${p.versionKind} ${p.version} -> ${l.version})`);
+    else if (p.uid && l.uid && p.uid !== l.uid)
+      out.push(
+        `${p.object} was deleted and recreated (uid ${p.uid} -> ${l.uid})`,
+      );
+    else if (p.version !== l.version)
+      out.push(
+        `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version})`,
+      );
   }
   return out;
 }
@@ -121,7 +171,9 @@ export function renderPlan(p: Plan, sha: string): string {
   return [
     `#### Plan \`${sha.slice(0, 12)}\` (${p.changes.length} change${p.changes.length === 1 ? '' : 's'})`,
     '',
-    p.changes.length > 0 ? table(['Object', 'Action', 'Reason', 'Undo'], rows) : 'Nothing to change.',
+    p.changes.length > 0
+      ? table(['Object', 'Action', 'Reason', 'Undo'], rows)
+      : 'Nothing to change.',
     '',
     `<sub>sha256 ${sha}; computed ${p.createdAt} from ${p.basis.length} object(s) read live</sub>`,
   ].join('\n');

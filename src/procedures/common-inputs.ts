@@ -21,10 +21,11 @@ export const changeControlInputs = {
       'plan: compute and show the changes, change nothing. apply: execute an approved plan (input plan). auto: plan and apply in one step (sandbox, staging).',
   }),
   plan: input.string('plan', {
-    description: 'For mode apply: the approved plan, as JSON or a path to the plan file.',
+    description:
+      'For mode apply: the approved plan, as JSON or a path to the plan file.',
   }),
   planSha256: input.string('plan-sha256', {
     description:
-      'For mode apply: the sha256 of the approved plan (the plan job\'s plan-sha256 output). When given, any other plan is refused.',
+      "For mode apply: the sha256 of the approved plan (the plan job's plan-sha256 output). When given, any other plan is refused.",
   }),
 };

@@ -3,23 +3,23 @@ import type { StepResult } from '../report/step-result.js';
 
 /** Where a procedure writes its messages; the action maps it to @actions/core. */
 export interface Logger {
-  info(msg: string): void;
-  warning(msg: string): void;
-  error(msg: string): void;
-  debug(msg: string): void;
-  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  info: (msg: string) => void;
+  warning: (msg: string) => void;
+  error: (msg: string) => void;
+  debug: (msg: string) => void;
+  group: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** What a procedure receives besides its options. Nothing global. */
 export interface ProcedureContext {
   log: Logger;
-  now(): Date;
-  sleep(ms: number): Promise<void>;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
   env: NodeJS.ProcessEnv;
   /** A private scratch directory for this run. */
   tempDir: string;
   /** Registers a derived secret (a password inside a URL) for masking. */
-  maskSecret(value: string): void;
+  maskSecret: (value: string) => void;
 }
 
 /** What a procedure hands back to its adapter. */
@@ -43,7 +43,9 @@ export interface Procedure<S extends InputSpecs = InputSpecs> {
 }
 
 /** Keeps the option types when declaring a procedure. */
-export function defineProcedure<S extends InputSpecs>(p: Procedure<S>): Procedure<S> {
+export function defineProcedure<S extends InputSpecs>(
+  p: Procedure<S>,
+): Procedure<S> {
   return p;
 }
 

@@ -16,7 +16,10 @@ export function cell(s: string | number | undefined): string {
 }
 
 /** Renders a Markdown table. */
-export function table(head: string[], rows: (string | number | undefined)[][]): string {
+export function table(
+  head: string[],
+  rows: (string | number | undefined)[][],
+): string {
   const lines = [
     `| ${head.map(cell).join(' | ')} |`,
     `| ${head.map(() => '---').join(' | ')} |`,
@@ -45,11 +48,18 @@ export function renderResult(r: StepResult): string {
     out.push(
       table(
         ['Check', 'Status', 'Observed', 'Threshold'],
-        r.checks.map((c) => [c.name, statusLabel(c.status), c.observed, c.threshold ?? '']),
+        r.checks.map((c) => [
+          c.name,
+          statusLabel(c.status),
+          c.observed,
+          c.threshold ?? '',
+        ]),
       ),
     );
     out.push('');
-    const notes = r.checks.filter((c) => c.detail !== undefined && c.status !== 'ok');
+    const notes = r.checks.filter(
+      (c) => c.detail !== undefined && c.status !== 'ok',
+    );
     if (notes.length > 0) {
       out.push(...notes.map((c) => `- **${c.name}**: ${c.detail ?? ''}`), '');
     }
@@ -57,12 +67,22 @@ export function renderResult(r: StepResult): string {
   for (const d of r.details ?? []) out.push(d, '');
   if (r.changes.length > 0) {
     out.push('#### Changes');
-    out.push(table(['What', 'Where', 'Undo', 'At'], r.changes.map((c) => [c.what, c.where, c.undo, c.at])));
+    out.push(
+      table(
+        ['What', 'Where', 'Undo', 'At'],
+        r.changes.map((c) => [c.what, c.where, c.undo, c.at]),
+      ),
+    );
     out.push('');
   }
   if (r.artifacts.length > 0) {
     out.push('#### Artifacts');
-    out.push(table(['Path', 'Size', 'sha256'], r.artifacts.map((a) => [a.path, a.size, a.sha256])));
+    out.push(
+      table(
+        ['Path', 'Size', 'sha256'],
+        r.artifacts.map((a) => [a.path, a.size, a.sha256]),
+      ),
+    );
     out.push('');
   }
   if (r.followUps.length > 0) {
@@ -71,7 +91,9 @@ export function renderResult(r: StepResult): string {
   const target = Object.entries(r.target ?? {})
     .map(([k, v]) => `${k}: ${v}`)
     .join(', ');
-  out.push(`<sub>${r.startedAt} → ${r.endedAt} (${seconds.toFixed(1)} s)${target ? `; ${target}` : ''}</sub>`);
+  out.push(
+    `<sub>${r.startedAt} → ${r.endedAt} (${seconds.toFixed(1)} s)${target ? `; ${target}` : ''}</sub>`,
+  );
   return out.join('\n');
 }
 
@@ -84,7 +106,11 @@ export const COMMENT_LIMIT_CHARS = 65_536;
  * Cuts Markdown to fit a byte budget, at a line boundary, with a pointer to
  * where the full text is.
  */
-export function fitMarkdown(md: string, maxBytes: number, pointer: string): string {
+export function fitMarkdown(
+  md: string,
+  maxBytes: number,
+  pointer: string,
+): string {
   if (Buffer.byteLength(md) <= maxBytes) return md;
   const note = `\n\n> Truncated to fit GitHub's limit. ${pointer}\n`;
   const budget = maxBytes - Buffer.byteLength(note);

@@ -3,12 +3,18 @@ import { join } from 'node:path';
 import type { StepResult } from './step-result.js';
 
 /** Where results of this job are kept: `$RUNNER_TEMP/pqc-ops/results/`. */
-export function resultsDir(env: NodeJS.ProcessEnv, fallbackTemp: string): string {
+export function resultsDir(
+  env: NodeJS.ProcessEnv,
+  fallbackTemp: string,
+): string {
   return join(env['RUNNER_TEMP'] || fallbackTemp, 'pqc-ops', 'results');
 }
 
 /** Writes the result as `<time>-<procedure>.json`; returns its path. */
-export async function persistResult(dir: string, r: StepResult): Promise<string> {
+export async function persistResult(
+  dir: string,
+  r: StepResult,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const stamp = r.endedAt.replace(/[:.]/g, '-');
   const file = join(dir, `${stamp}-${r.procedure}.json`);

@@ -46,7 +46,12 @@ export interface StepResult {
   details?: string[];
 }
 
-const RANK: Record<Status, number> = { skipped: 0, ok: 1, warning: 2, failed: 3 };
+const RANK: Record<Status, number> = {
+  skipped: 0,
+  ok: 1,
+  warning: 2,
+  failed: 3,
+};
 
 /** The worst of several statuses (skipped < ok < warning < failed). */
 export function worst(statuses: Iterable<Status>): Status {

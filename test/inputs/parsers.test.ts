@@ -11,8 +11,9 @@ describe('parseDuration', () => {
     ['250ms', 250],
     ['2w', 1_209_600_000],
   ])('%s -> %d ms', (raw, ms) => expect(p.parseDuration(raw)).toBe(ms));
-  it.each(['', '10', 'ten s', '5x', '-5m', '5m junk', 'm5'])('rejects %j', (raw) =>
-    expect(() => p.parseDuration(raw)).toThrow(),
+  it.each(['', '10', 'ten s', '5x', '-5m', '5m junk', 'm5'])(
+    'rejects %j',
+    (raw) => expect(() => p.parseDuration(raw)).toThrow(),
   );
 });
 
@@ -23,7 +24,9 @@ describe('parsePercent', () => {
     ['12.5%', 12.5],
     ['150%', 150],
   ])('%s -> %d', (raw, v) => expect(p.parsePercent(raw)).toBe(v));
-  it.each(['0%', '-5%', 'abc', '80%%', '2000%'])('rejects %j', (raw) => expect(() => p.parsePercent(raw)).toThrow());
+  it.each(['0%', '-5%', 'abc', '80%%', '2000%'])('rejects %j', (raw) =>
+    expect(() => p.parsePercent(raw)).toThrow(),
+  );
 });
 
 describe('parseSize', () => {
@@ -33,13 +36,18 @@ describe('parseSize', () => {
     ['4096', 4096],
     ['1.5Gi', Math.round(1.5 * 1024 ** 3)],
   ])('%s -> %d', (raw, v) => expect(p.parseSize(raw)).toBe(v));
-  it.each(['', 'MB', '10 parsecs', '-1Mi'])('rejects %j', (raw) => expect(() => p.parseSize(raw)).toThrow());
+  it.each(['', 'MB', '10 parsecs', '-1Mi'])('rejects %j', (raw) =>
+    expect(() => p.parseSize(raw)).toThrow(),
+  );
 });
 
 describe('parseKubeName', () => {
-  it.each(['pqc-audit', 'a', 'web.v1', 'x'.repeat(63)])('accepts %s', (raw) => expect(p.parseKubeName(raw)).toBe(raw));
-  it.each(['PQC', '-a', 'a-', 'a_b', '', 'a..b', 'x'.repeat(64)])('rejects %j', (raw) =>
-    expect(() => p.parseKubeName(raw)).toThrow(),
+  it.each(['pqc-audit', 'a', 'web.v1', 'x'.repeat(63)])('accepts %s', (raw) =>
+    expect(p.parseKubeName(raw)).toBe(raw),
+  );
+  it.each(['PQC', '-a', 'a-', 'a_b', '', 'a..b', 'x'.repeat(64)])(
+    'rejects %j',
+    (raw) => expect(() => p.parseKubeName(raw)).toThrow(),
   );
 });
 
@@ -52,9 +60,11 @@ describe('parseLabelSelector', () => {
     '!canary',
     'release',
   ])('accepts %s', (raw) => expect(p.parseLabelSelector(raw)).toBe(raw));
-  it('accepts an empty value, as Kubernetes does', () => expect(p.parseLabelSelector('app=')).toBe('app='));
-  it.each(['', '=x', 'a b', 'tier in web', 'app=pqc audit', 'a=(b)'])('rejects %j', (raw) =>
-    expect(() => p.parseLabelSelector(raw)).toThrow(),
+  it('accepts an empty value, as Kubernetes does', () =>
+    expect(p.parseLabelSelector('app=')).toBe('app='));
+  it.each(['', '=x', 'a b', 'tier in web', 'app=pqc audit', 'a=(b)'])(
+    'rejects %j',
+    (raw) => expect(() => p.parseLabelSelector(raw)).toThrow(),
   );
 });
 
@@ -70,7 +80,11 @@ describe('other forms', () => {
     expect(() => p.parseHttpUrl('not a url')).toThrow();
   });
   it('lists take lines or commas and drop comments', () => {
-    expect(p.parseList('a, b\n# note\nc # trailing\n\n')).toEqual(['a', 'b', 'c']);
+    expect(p.parseList('a, b\n# note\nc # trailing\n\n')).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
   it('integers are bounded', () => {
     expect(p.parseInteger('3', 0, 10)).toBe(3);
@@ -79,8 +93,15 @@ describe('other forms', () => {
   });
   it('argv accepts JSON and YAML lists of strings', async () => {
     const { parse } = await import('yaml');
-    expect(p.parseArgv('["python3", "-c", "print(1)"]', parse)).toEqual(['python3', '-c', 'print(1)']);
-    expect(p.parseArgv('[node, /opt/selftest.mjs]', parse)).toEqual(['node', '/opt/selftest.mjs']);
+    expect(p.parseArgv('["python3", "-c", "print(1)"]', parse)).toEqual([
+      'python3',
+      '-c',
+      'print(1)',
+    ]);
+    expect(p.parseArgv('[node, /opt/selftest.mjs]', parse)).toEqual([
+      'node',
+      '/opt/selftest.mjs',
+    ]);
     expect(() => p.parseArgv('python3 -c x', parse)).toThrow();
     expect(() => p.parseArgv('[1, 2]', parse)).toThrow();
   });

@@ -11,18 +11,35 @@ const specs = {
   url: input.url('health-url', { description: 'd' }),
   timeout: input.duration('timeout', { default: '10s', description: 'd' }),
   token: input.string('token', { description: 'd', secret: true }),
-  mode: input.enumeration('mode', ['plan', 'apply'] as const, { default: 'plan', description: 'd' }),
-  replicas: input.integer('replicas', { default: undefined, description: 'd', max: 10 }),
+  mode: input.enumeration('mode', ['plan', 'apply'] as const, {
+    default: 'plan',
+    description: 'd',
+  }),
+  replicas: input.integer('replicas', {
+    default: undefined,
+    description: 'd',
+    max: 10,
+  }),
 };
 
 function read(values: Record<string, string>, masked: string[] = []) {
-  return readInputs(specs, (n) => values[n] ?? '', (s) => masked.push(s));
+  return readInputs(
+    specs,
+    (n) => values[n] ?? '',
+    (s) => masked.push(s),
+  );
 }
 
 describe('readInputs', () => {
   it('applies defaults and parses types', () => {
     const o = read({ replicas: '3' });
-    expect(o).toEqual({ url: undefined, timeout: 10_000, token: undefined, mode: 'plan', replicas: 3 });
+    expect(o).toEqual({
+      url: undefined,
+      timeout: 10_000,
+      token: undefined,
+      mode: 'plan',
+      replicas: 3,
+    });
   });
 
   it('reports every bad input at once, naming each and its accepted form', () => {
@@ -34,7 +51,9 @@ describe('readInputs', () => {
     }
     expect(err).toBeInstanceOf(ConfigurationError);
     const msg = (err as Error).message;
-    expect(msg).toContain("input 'timeout' has an invalid value \"10 parsecs\"");
+    expect(msg).toContain(
+      'input \'timeout\' has an invalid value "10 parsecs"',
+    );
     expect(msg).toContain('a duration such as 30s, 5m, 24h or 7d');
     expect(msg).toContain("input 'mode'");
     expect(msg).toContain('one of plan, apply');
@@ -57,14 +76,24 @@ describe('action.yml files', () => {
     expect(dirs.sort()).toEqual(Object.keys(procedures).sort());
   });
 
-  it.each(dirs)('%s declares exactly the inputs, defaults and outputs of its procedure', (name) => {
-    const yml = parse(readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8'));
-    const want = actionMetadata(procedures[name]!);
-    expect(yml.inputs).toEqual(want['inputs']);
-    expect(yml.outputs).toEqual(want['outputs']);
-    expect(yml.runs).toEqual({ using: 'node24', main: `../../dist/${name}/index.js` });
-    for (const i of Object.values(yml.inputs as Record<string, { description: string }>)) {
-      expect(i.description.length).toBeGreaterThan(10);
-    }
-  });
+  it.each(dirs)(
+    '%s declares exactly the inputs, defaults and outputs of its procedure',
+    (name) => {
+      const yml = parse(
+        readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8'),
+      );
+      const want = actionMetadata(procedures[name]);
+      expect(yml.inputs).toEqual(want['inputs']);
+      expect(yml.outputs).toEqual(want['outputs']);
+      expect(yml.runs).toEqual({
+        using: 'node24',
+        main: `../../dist/${name}/index.js`,
+      });
+      for (const i of Object.values(
+        yml.inputs as Record<string, { description: string }>,
+      )) {
+        expect(i.description.length).toBeGreaterThan(10);
+      }
+    },
+  );
 });

@@ -13,8 +13,18 @@ describe('report', () => {
   it('renders the status table first, then details', () => {
     let t = Date.parse('2026-11-26T15:00:00Z');
     const rb = new ResultBuilder('health', () => new Date((t += 1000)));
-    rb.check({ name: 'http', status: 'ok', observed: '200 in 12 ms', threshold: '200' });
-    rb.check({ name: 'pods', status: 'failed', observed: '2/3 ready', detail: 'pod a | b is CrashLoopBackOff' });
+    rb.check({
+      name: 'http',
+      status: 'ok',
+      observed: '200 in 12 ms',
+      threshold: '200',
+    });
+    rb.check({
+      name: 'pods',
+      status: 'failed',
+      observed: '2/3 ready',
+      detail: 'pod a | b is CrashLoopBackOff',
+    });
     const md = renderResult(rb.finish('Unhealthy.'));
     const lines = md.split('\n');
     expect(lines[0]).toBe('### health: ❌ failed');

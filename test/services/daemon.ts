@@ -35,38 +35,54 @@ const MAX_OUTPUT = 64 * 1024;
 const live = new Map<ChildProcess, NodeJS.Signals>();
 const dirs = new Set<string>();
 let hooked = false;
+const SETPRIV = '/usr/bin/setpriv';
 const RETRY_RM =
   'for i in 1 2 3 4 5 6 7 8 9 10; do rm -rf "$1"; [ -e "$1" ] || exit 0; sleep 0.5; done';
+
+function cleanUpNow(): void {
+  for (const [child, signal] of live) {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+  for (const dir of dirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a dying server may still be writing: retried below
+    }
+    if (existsSync(dir)) {
+      // The servers die asynchronously; a detached shell finishes the job
+      // after this process is gone.
+      spawn('sh', ['-c', RETRY_RM, 'rm', dir], {
+        detached: true,
+        stdio: 'ignore',
+      }).unref();
+    }
+  }
+  dirs.clear();
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+function onSignal(signal: NodeJS.Signals): void {
+  cleanUpNow();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  // Without other listeners, re-raising gives the default (deadly) action.
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
 
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // Runs when the test worker exits, even after a failed test skipped its
-  // afterAll: kill what is still running, then remove the temp dirs.
-  process.on('exit', () => {
-    for (const [child, signal] of live) {
-      try {
-        child.kill(signal);
-      } catch {
-        // already gone
-      }
-    }
-    for (const dir of dirs) {
-      try {
-        rmSync(dir, { recursive: true, force: true });
-      } catch {
-        // a dying server may still be writing: retried below
-      }
-      if (existsSync(dir)) {
-        // The servers die asynchronously; a detached shell finishes the job
-        // after this process is gone.
-        spawn('sh', ['-c', RETRY_RM, 'rm', dir], {
-          detached: true,
-          stdio: 'ignore',
-        }).unref();
-      }
-    }
-  });
+  // A test that fails before its afterAll still must not leak servers. Vitest
+  // ends fork workers with SIGTERM, which skips 'exit' handlers, hence the
+  // signal handlers; SIGKILL is covered by the servers' parent-death signal.
+  process.on('exit', cleanUpNow);
+  for (const s of SIGNALS) process.on(s, onSignal);
 }
 
 /**
@@ -92,14 +108,20 @@ export function spawnDaemon(
   opts: DaemonOptions,
 ): Daemon {
   hookExit();
-  const child = spawn(command, args, {
+  // setpriv makes the kernel signal the server when this process dies, even
+  // by SIGKILL; it runs after the uid switch, so the setting survives.
+  const signal = opts.exitSignal ?? 'SIGKILL';
+  const [file, argv] = existsSync(SETPRIV)
+    ? [SETPRIV, ['--pdeathsig', signal, '--', command, ...args]]
+    : [command, args];
+  const child = spawn(file, argv, {
     cwd: opts.cwd,
     env: opts.env,
     uid: opts.uid,
     gid: opts.gid,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  live.set(child, opts.exitSignal ?? 'SIGKILL');
+  live.set(child, signal);
   let out = '';
   let spawnError: Error | undefined;
   const listeners = new Set<() => void>();

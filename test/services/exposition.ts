@@ -13,7 +13,8 @@ export function parseValue(text: string): number {
   if (text === '-Inf') return -Infinity;
   if (text === 'NaN') return NaN;
   const n = Number(text);
-  if (Number.isNaN(n)) throw new Error(`not a sample value: ${text}`);
+  if (text.trim() === '' || Number.isNaN(n))
+    throw new Error(`not a sample value: ${text}`);
   return n;
 }
 
@@ -67,7 +68,7 @@ export function parseExposition(text: string): ExpositionSample[] {
     let labels: Record<string, string> = {};
     let rest = name.length;
     if (line[rest] === '{') [labels, rest] = parseLabels(line, rest);
-    const [value, timestamp] = line.slice(rest).trim().split(/\s+/);
+    const [value, timestamp] = line.slice(rest).split(/\s+/).filter(Boolean);
     if (value === undefined) throw new Error(`sample without value: ${line}`);
     const sample: ExpositionSample = { name, labels, value: parseValue(value) };
     if (timestamp !== undefined) sample.timestamp = Number(timestamp);

@@ -75,6 +75,6 @@ describe('startPostgres', () => {
     expect(await pg.psql('SELECT count(*) FROM items')).toBe('51');
     await pg.stop();
     await pg.start();
-    expect(await pg.psql("SELECT name FROM items WHERE id = 51")).toBe('late');
+    expect(await pg.psql('SELECT name FROM items WHERE id = 51')).toBe('late');
   });
 });
