@@ -36,7 +36,7 @@ for (const f of files) {
     run: () => Promise<BenchReport>;
   };
   const r = await mod.run();
-  const heads = Object.keys(r.rows[0] ?? { case: '' });
+  const heads = [...new Set(r.rows.flatMap((row) => Object.keys(row)))];
   console.log(`## ${r.title}\n\nCommand: \`${r.command}\`\n`);
   console.log(
     `| ${heads.join(' | ')} |\n| ${heads.map(() => '---').join(' | ')} |`,

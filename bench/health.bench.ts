@@ -1,0 +1,191 @@
+// Health benchmarks, each against a baseline measured in the same run:
+// 1. cold start of the bundled action to its first API request, against
+//    `node -e 0`;
+// 2. one health check over 2,000 pods with metrics (wall time and peak RSS),
+//    against the same bundle checking 20 pods.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startKubeSim, type KubeSim } from '../test/kube-sim/index.js';
+import type { BenchReport, BenchRow } from './run.js';
+
+const root = new URL('..', import.meta.url).pathname;
+const ns = 'pqc-audit';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** Spawns under GNU time; resolves with wall ms and peak RSS in MiB. */
+function timed(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; rssMiB: number; code: number; out: string }> {
+  const t0 = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', '%M', ...argv], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      const kb = Number(err.trim().split('\n').pop());
+      resolve({
+        ms: performance.now() - t0,
+        rssMiB: kb / 1024,
+        code: code ?? -1,
+        out,
+      });
+    }),
+  );
+}
+
+function actionEnv(inputs: Record<string, string>): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-health-'));
+  writeFileSync(join(dir, 'out'), '');
+  writeFileSync(join(dir, 'sum'), '');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    GITHUB_OUTPUT: join(dir, 'out'),
+    GITHUB_STEP_SUMMARY: join(dir, 'sum'),
+    RUNNER_TEMP: dir,
+  };
+  for (const [k, v] of Object.entries(inputs))
+    env[`INPUT_${k.toUpperCase()}`] = v;
+  return env;
+}
+
+/** A Deployment of 3 plus `pods` standalone application pods, all with metrics. */
+async function cluster(pods: number): Promise<KubeSim> {
+  const standalone = Array.from({ length: pods }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `pqc-audit-worker-${i}`,
+      namespace: ns,
+      labels: { app: 'pqc-audit' },
+    },
+    spec: {
+      nodeName: 'sim-node-1',
+      containers: [
+        {
+          name: 'pqc-audit',
+          image: 'pqc-audit:1',
+          resources: { limits: { cpu: '1', memory: '512Mi' } },
+        },
+      ],
+    },
+  }));
+  const sim = await startKubeSim({
+    objects: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      ...standalone,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'pqc-audit', namespace: ns },
+        spec: {
+          replicas: 3,
+          selector: { matchLabels: { app: 'pqc-audit-web' } },
+          template: {
+            metadata: { labels: { app: 'pqc-audit-web' } },
+            spec: {
+              containers: [
+                {
+                  name: 'pqc-audit',
+                  image: 'pqc-audit:1',
+                  resources: { limits: { cpu: '1', memory: '512Mi' } },
+                },
+              ],
+            },
+          },
+        },
+      },
+    ],
+  });
+  // settle() watches every object; with thousands of pods, poll readiness instead.
+  const deadline = Date.now() + 120_000;
+  const ready = () =>
+    sim
+      .list('v1', 'Pod', ns)
+      .filter((p) =>
+        p.status?.conditions?.some(
+          (c: { type: string; status: string }) =>
+            c.type === 'Ready' && c.status === 'True',
+        ),
+      ).length;
+  while (ready() < pods + 3) {
+    if (Date.now() > deadline)
+      throw new Error(`only ${ready()} of ${pods + 3} pods became Ready`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const p of sim.list('v1', 'Pod', ns))
+    sim.setPodMetrics(ns, p.metadata.name, [
+      { name: 'pqc-audit', cpu: '253011429n', memory: '201326592' },
+    ]);
+  return sim;
+}
+
+/** Runs the benchmarks. */
+export async function run(): Promise<BenchReport> {
+  const rows: BenchRow[] = [];
+  const node = process.execPath;
+  const bundle = join(root, 'dist', 'health', 'index.js');
+
+  // 1. Cold start to the first API request.
+  const small = await cluster(0);
+  const base: number[] = [];
+  const first: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    await timed([node, '-e', '0'], process.env);
+    base.push(performance.now() - t0);
+    small.clearJournal();
+    const start = Date.now();
+    await timed(
+      [node, bundle],
+      actionEnv({ kubeconfig: small.kubeconfigPath, 'crypto-check': 'none' }),
+    );
+    const j = small.journal[0];
+    if (j) first.push(Date.parse(j.time) - start);
+  }
+  rows.push({
+    case: 'node -e 0 (spawn to exit), median of 10',
+    ms: median(base).toFixed(0),
+  });
+  rows.push({
+    case: 'health bundle: spawn to first API request, median of 10',
+    ms: median(first).toFixed(0),
+    'over baseline': `+${(median(first) - median(base)).toFixed(0)} ms`,
+  });
+  await small.close();
+
+  // 2. One health check over many pods.
+  for (const n of [20, 2000]) {
+    const sim = await cluster(n);
+    const r = await timed(
+      [node, bundle],
+      actionEnv({ kubeconfig: sim.kubeconfigPath, 'crypto-check': 'none' }),
+    );
+    const lists = sim.journal.filter(
+      (e) => e.path.endsWith('/pods') && e.method === 'GET',
+    ).length;
+    rows.push({
+      case: `health check, ${n} pods with metrics (exit ${r.code})`,
+      ms: r.ms.toFixed(0),
+      'peak RSS MiB': r.rssMiB.toFixed(0),
+      'pod list pages': lists,
+    });
+    await sim.close();
+  }
+  return {
+    title: 'health: cold start and scale',
+    command: 'npm run bench -- health',
+    rows,
+  };
+}

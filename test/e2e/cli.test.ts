@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import {
+  freePort,
+  startWebhookReceiver,
+  type WebhookReceiver,
+} from '../services/index.js';
+import { root } from '../helpers/bundle.js';
+
+let sim: KubeSim;
+let hook: WebhookReceiver;
+let closed: string;
+beforeAll(async () => {
+  sim = await startKubeSim({
+    manifests: [join(import.meta.dirname, '..', 'kube-sim', 'fixtures')],
+  });
+  hook = await startWebhookReceiver();
+  closed = `http://127.0.0.1:${await freePort()}/health`;
+  await sim.settle();
+});
+afterAll(async () => {
+  await sim?.close();
+  await hook?.close();
+});
+
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; out: string; err: string }> {
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist', 'cli', 'index.js'), ...args],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
+        ...env,
+      },
+    },
+  );
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve) =>
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err })),
+  );
+}
+
+describe('pqc-ops CLI (bundle)', () => {
+  it('health with flags: exit 0 and the Markdown report on stdout', async () => {
+    const r = await cli([
+      'health',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--crypto-check',
+      'none',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('### health: ✅ ok');
+    expect(r.out).toContain('| pods | ✅ ok | 3/3 Ready |');
+  });
+
+  it('--json prints the StepResult; a failing check exits 1 and says why on stderr', async () => {
+    const r = await cli([
+      'health',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--json',
+      '--health-url',
+      closed,
+      '--retries',
+      '0',
+      '--crypto-check',
+      'none',
+    ]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).checks[0]).toMatchObject({
+      name: 'http',
+      status: 'failed',
+    });
+    expect(r.err).toMatch(
+      /pqc-ops health: health: pqc-audit\/pqc-audit is unhealthy: http: ECONNREFUSED/,
+    );
+  });
+
+  it('secrets from the environment never appear in what it prints', async () => {
+    const r = await cli(
+      [
+        'health',
+        '--kubeconfig',
+        sim.kubeconfigPath,
+        '--crypto-check',
+        'none',
+        '--health-url',
+        closed,
+        '--retries',
+        '0',
+      ],
+      { PQC_OPS_ALERT_WEBHOOK: hook.url },
+    );
+    expect(r.code).toBe(1);
+    await hook.waitFor(1, 5000);
+    expect(r.out + r.err).not.toContain(hook.token);
+  });
+
+  it('daily runs the daily chain', async () => {
+    const r = await cli([
+      'daily',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--crypto-check',
+      'none',
+    ]);
+    expect(r.out).toContain('### health:');
+  });
+
+  it('exit 2 on bad input, with nothing sent to the cluster', async () => {
+    sim.clearJournal();
+    const r = await cli([
+      'health',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--timeout',
+      'forever',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('input \'timeout\' has an invalid value "forever"');
+    expect(sim.journal).toEqual([]);
+  });
+});
