@@ -27,7 +27,7 @@ const [pg, push, app] = await Promise.all([
 const sim = await startKubeSim({
   manifests: [join(root, 'test', 'kube-sim', 'fixtures')],
 });
-let code = 1;
+let code: number;
 try {
   await pg.createDatabase('pqc_audit');
   await pg.psql(
