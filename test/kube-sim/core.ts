@@ -39,6 +39,8 @@ export class SimCore {
   /** Cleanup callbacks run by close(). */
   readonly closers = new Set<() => void>();
   closed = false;
+  /** Writes from periodic churn (crash loops) that settle() ignores. */
+  noiseWrites = 0;
 
   constructor(
     readonly rbac: boolean,
@@ -59,6 +61,16 @@ export class SimCore {
 
   core(plural: string): ResourceType {
     return findByPlural('', 'v1', plural)!;
+  }
+
+  /** Remove ownerReferences to `uid` (propagationPolicy=Orphan). */
+  orphan(uid: string): void {
+    for (const { rt, obj } of this.store.ownedBy(uid)) {
+      obj.metadata.ownerReferences = (
+        obj.metadata.ownerReferences as Obj[]
+      ).filter((r) => r.uid !== uid);
+      this.store.update(rt, obj, { trusted: true });
+    }
   }
 
   pod(ns: string, name: string): Obj | undefined {

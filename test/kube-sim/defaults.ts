@@ -29,6 +29,12 @@ function podSpec(spec: Obj | undefined) {
 /** Mutates `obj` in place. `cur` is the stored object on updates. */
 export function applyDefaults(rt: ResourceType, obj: Obj, cur?: Obj): void {
   const spec = obj.spec as Obj | undefined;
+  if (obj.metadata?.creationTimestamp === null)
+    delete obj.metadata.creationTimestamp;
+  if (spec?.template?.metadata?.creationTimestamp === null)
+    delete spec.template.metadata.creationTimestamp;
+  if (spec?.jobTemplate?.metadata?.creationTimestamp === null)
+    delete spec.jobTemplate.metadata.creationTimestamp;
   switch (`${rt.group}/${rt.plural}`) {
     case '/namespaces':
       obj.metadata.labels = {
@@ -56,7 +62,8 @@ export function applyDefaults(rt: ResourceType, obj: Obj, cur?: Obj): void {
         if (rt.plural === 'deployments') {
           spec.progressDeadlineSeconds ??= 600;
           spec.strategy ??= { type: 'RollingUpdate' };
-          if (spec.strategy.type === undefined) spec.strategy.type = 'RollingUpdate';
+          if (spec.strategy.type === undefined)
+            spec.strategy.type = 'RollingUpdate';
           if (spec.strategy.type === 'RollingUpdate')
             spec.strategy.rollingUpdate = {
               maxUnavailable: '25%',
@@ -116,7 +123,9 @@ export function applyDefaults(rt: ResourceType, obj: Obj, cur?: Obj): void {
       if (spec) {
         spec.volumeMode ??= 'Filesystem';
         spec.storageClassName ??= 'standard';
-        spec.volumeName ??= cur?.spec?.volumeName ?? `pvc-${String(obj.metadata.uid ?? Math.random().toString(16).slice(2))}`;
+        spec.volumeName ??=
+          cur?.spec?.volumeName ??
+          `pvc-${String(obj.metadata.uid ?? Math.random().toString(16).slice(2))}`;
       }
       break;
   }

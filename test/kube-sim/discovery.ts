@@ -1,5 +1,10 @@
 /** Discovery documents: /api, /apis, /apis/{g}/{v}, /version. */
-import { METRICS_TYPES, type ResourceType, TYPES, verbsOf } from './registry.js';
+import {
+  METRICS_TYPES,
+  type ResourceType,
+  TYPES,
+  verbsOf,
+} from './registry.js';
 import type { MetricsMode, Obj } from './types.js';
 
 function types(metrics: MetricsMode): ResourceType[] {
@@ -17,12 +22,25 @@ function groupVersions(metrics: MetricsMode): Map<string, string[]> {
   return m;
 }
 
-const SUBKINDS: Record<string, { kind: string; group?: string; version?: string; verbs: string[] }> = {
+const SUBKINDS: Record<
+  string,
+  { kind: string; group?: string; version?: string; verbs: string[] }
+> = {
   status: { kind: '', verbs: ['get', 'patch', 'update'] },
-  scale: { kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] },
+  scale: {
+    kind: 'Scale',
+    group: 'autoscaling',
+    version: 'v1',
+    verbs: ['get', 'patch', 'update'],
+  },
   log: { kind: 'Pod', verbs: ['get'] },
   exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
-  eviction: { kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
+  eviction: {
+    kind: 'Eviction',
+    group: 'policy',
+    version: 'v1',
+    verbs: ['create'],
+  },
   finalize: { kind: 'Namespace', verbs: ['update'] },
 };
 
@@ -53,11 +71,19 @@ function resourceList(gv: string, list: ResourceType[]): Obj {
       resources.push(e);
     }
   }
-  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv, resources };
+  return {
+    kind: 'APIResourceList',
+    apiVersion: 'v1',
+    groupVersion: gv,
+    resources,
+  };
 }
 
 function group(name: string, versions: string[]): Obj {
-  const vs = versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+  const vs = versions.map((v) => ({
+    groupVersion: `${name}/${v}`,
+    version: v,
+  }));
   return { name, versions: vs, preferredVersion: vs[0] };
 }
 
@@ -68,10 +94,15 @@ export function discovery(path: string, metrics: MetricsMode): Obj | undefined {
     return {
       kind: 'APIVersions',
       versions: ['v1'],
-      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }],
+      serverAddressByClientCIDRs: [
+        { clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' },
+      ],
     };
   if (p === '/api/v1')
-    return resourceList('v1', TYPES.filter((t) => !t.group));
+    return resourceList(
+      'v1',
+      TYPES.filter((t) => !t.group),
+    );
   const gvs = groupVersions(metrics);
   if (p === '/apis')
     return {
@@ -81,8 +112,15 @@ export function discovery(path: string, metrics: MetricsMode): Obj | undefined {
     };
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(p);
   if (!m || !gvs.has(m[1])) return undefined;
-  if (!m[2]) return { kind: 'APIGroup', apiVersion: 'v1', ...group(m[1], gvs.get(m[1])!) };
-  const list = types(metrics).filter((t) => t.group === m[1] && t.version === m[2]);
+  if (!m[2])
+    return {
+      kind: 'APIGroup',
+      apiVersion: 'v1',
+      ...group(m[1], gvs.get(m[1])!),
+    };
+  const list = types(metrics).filter(
+    (t) => t.group === m[1] && t.version === m[2],
+  );
   if (!list.length) return undefined;
   return resourceList(`${m[1]}/${m[2]}`, list);
 }

@@ -5,12 +5,16 @@ import { apiVersionOf, type ResourceType } from './registry.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, badRequest, statusBody } from './status.js';
 import type { StoreEvent } from './store.js';
+import { toTable } from './table.js';
 import type { Obj } from './types.js';
 
 export type Query = Record<string, string | undefined>;
 
 /** Continue tokens issued before this resourceVersion are expired (410). */
-export const continueState = new WeakMap<SimCore, { minRv: number; ttlMs: number }>();
+export const continueState = new WeakMap<
+  SimCore,
+  { minRv: number; ttlMs: number }
+>();
 
 function matcher(rt: ResourceType, q: Query): (o: Obj) => boolean {
   const labels = parseLabelSelector(q.labelSelector);
@@ -32,10 +36,13 @@ interface Token {
 function decodeToken(s: string): Token {
   try {
     const t = JSON.parse(Buffer.from(s, 'base64url').toString()) as Token;
-    if (t.v !== 'meta.k8s.io/v1' || typeof t.start !== 'string') throw new Error();
+    if (t.v !== 'meta.k8s.io/v1' || typeof t.start !== 'string')
+      throw new Error();
     return t;
   } catch {
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
 }
 
@@ -43,7 +50,12 @@ const EXPIRED =
   'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 /** Build a list response. */
-export function listObjects(core: SimCore, rt: ResourceType, ns: string | undefined, q: Query): Obj {
+export function listObjects(
+  core: SimCore,
+  rt: ResourceType,
+  ns: string | undefined,
+  q: Query,
+): Obj {
   const match = matcher(rt, q);
   let items = core.store.list(rt, ns).filter(match);
   let listRv = core.store.rv;
@@ -74,7 +86,12 @@ export function listObjects(core: SimCore, rt: ResourceType, ns: string | undefi
       delete o.kind;
       delete o.apiVersion;
     }
-  return { kind: `${rt.kind}List`, apiVersion: apiVersionOf(rt), metadata: meta, items };
+  return {
+    kind: `${rt.kind}List`,
+    apiVersion: apiVersionOf(rt),
+    metadata: meta,
+    items,
+  };
 }
 
 /** Stream a watch: newline-delimited JSON events. */
@@ -84,11 +101,20 @@ export function serveWatch(
   ns: string | undefined,
   q: Query,
   res: ServerResponse,
+  table = false,
 ): void {
   const match = matcher(rt, q);
-  const inScope = (o: Obj) => !ns || !rt.namespaced || o.metadata.namespace === ns;
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-  const send = (type: string, object: Obj) => res.write(`${JSON.stringify({ type, object })}\n`);
+  const inScope = (o: Obj) =>
+    !ns || !rt.namespaced || o.metadata.namespace === ns;
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+  const send = (type: string, object: Obj) =>
+    res.write(
+      `${JSON.stringify({ type, object: table && type !== 'ERROR' && type !== 'BOOKMARK' ? toTable(object) : object })}\n`,
+    );
   const onEvent = (e: StoreEvent) => {
     if (e.rt !== rt || !inScope(e.object)) return;
     const now = match(e.object);
@@ -107,7 +133,11 @@ export function serveWatch(
     if (!(n >= core.store.oldestRv())) {
       send(
         'ERROR',
-        statusBody(410, 'Expired', `too old resource version: ${rv} (${core.store.oldestRv()})`),
+        statusBody(
+          410,
+          'Expired',
+          `too old resource version: ${rv} (${core.store.oldestRv()})`,
+        ),
       );
       res.end();
       return;
@@ -132,7 +162,8 @@ export function serveWatch(
     core.closers.delete(end);
     res.end();
   };
-  if (q.timeoutSeconds) timers.push(setTimeout(end, Number(q.timeoutSeconds) * 1000));
+  if (q.timeoutSeconds)
+    timers.push(setTimeout(end, Number(q.timeoutSeconds) * 1000));
   core.closers.add(end);
   res.on('close', end);
 }

@@ -71,7 +71,8 @@ export class LogStore {
   }
 }
 
-const truthy = (v: string | undefined) => v !== undefined && v !== 'false' && v !== '0' && v !== '';
+const truthy = (v: string | undefined) =>
+  v !== undefined && v !== 'false' && v !== '0' && v !== '';
 
 /** Which container the request means; 400 texts as the kubelet/apiserver. */
 export function pickContainer(pod: Obj, requested: string | undefined): string {
@@ -85,9 +86,13 @@ export function pickContainer(pod: Obj, requested: string | undefined): string {
       throw badRequest(`container ${requested} is not valid for pod ${name}`);
     return requested;
   }
-  const main = ((pod.spec?.containers ?? []) as Obj[]).map((c) => c.name as string);
+  const main = ((pod.spec?.containers ?? []) as Obj[]).map(
+    (c) => c.name as string,
+  );
   if (main.length === 1) return main[0];
-  const dflt = pod.metadata.annotations?.['kubectl.kubernetes.io/default-container'] as string | undefined;
+  const dflt = pod.metadata.annotations?.[
+    'kubectl.kubernetes.io/default-container'
+  ] as string | undefined;
   if (dflt && main.includes(dflt)) return dflt;
   throw badRequest(
     `a container name must be specified for pod ${name}, choose one of: [${main.join(' ')}]`,
@@ -106,10 +111,19 @@ export function serveLog(
   const name = pod.metadata.name as string;
   const c = pickContainer(pod, q.container);
   const previous = truthy(q.previous);
-  const st = ((pod.status?.containerStatuses ?? []) as Obj[]).find((s) => s.name === c);
+  const st = ((pod.status?.containerStatuses ?? []) as Obj[]).find(
+    (s) => s.name === c,
+  );
   if (previous && !logs.hasPrevious(ns, name, c) && !(st?.restartCount > 0))
-    throw badRequest(`previous terminated container "${c}" in pod "${name}" not found`);
-  if (!previous && st?.state?.waiting && !(st.restartCount > 0) && !st.lastState?.terminated)
+    throw badRequest(
+      `previous terminated container "${c}" in pod "${name}" not found`,
+    );
+  if (
+    !previous &&
+    st?.state?.waiting &&
+    !(st.restartCount > 0) &&
+    !st.lastState?.terminated
+  )
     throw badRequest(
       `container "${c}" in pod "${name}" is waiting to start: ${String(st.state.waiting.reason)}`,
     );
@@ -119,7 +133,8 @@ export function serveLog(
     : q.sinceTime
       ? Date.parse(q.sinceTime)
       : undefined;
-  if (since !== undefined) lines = lines.filter((l) => l.time.getTime() >= since);
+  if (since !== undefined)
+    lines = lines.filter((l) => l.time.getTime() >= since);
   if (q.tailLines !== undefined && q.tailLines !== '') {
     const n = Number(q.tailLines);
     lines = n <= 0 ? [] : lines.slice(-n);
@@ -129,7 +144,8 @@ export function serveLog(
     ts ? `${l.time.toISOString().replace('Z', '000000Z')} ${l.text}` : l.text;
   let limit = q.limitBytes ? Number(q.limitBytes) : Infinity;
   let text = lines.map(fmt).join('');
-  if (text.length > limit) text = Buffer.from(text).subarray(0, limit).toString();
+  if (text.length > limit)
+    text = Buffer.from(text).subarray(0, limit).toString();
   limit -= Buffer.byteLength(text);
   res.writeHead(200, { 'Content-Type': 'text/plain' });
   if (!truthy(q.follow) || previous) {

@@ -48,7 +48,9 @@ function podMetrics(state: MetricsState, pod: Obj): Obj {
       creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       labels: pod.metadata.labels ?? {},
     },
-    timestamp: new Date(Date.now() - 5000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    timestamp: new Date(Date.now() - 5000)
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z'),
     window: '15.011s',
     containers: containers.map((c) => ({
       name: c.name,
@@ -70,7 +72,9 @@ function nodeMetrics(state: MetricsState, node: Obj): Obj {
       creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       labels: node.metadata.labels ?? {},
     },
-    timestamp: new Date(Date.now() - 5000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    timestamp: new Date(Date.now() - 5000)
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z'),
     window: '20.05s',
     usage: { cpu: u.cpu, memory: u.memory },
   };
@@ -85,7 +89,12 @@ export function serveMetrics(
   nodes: Obj[],
 ): Obj {
   if (state.mode === 'absent')
-    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource', {});
+    throw new ApiError(
+      404,
+      'NotFound',
+      'the server could not find the requested resource',
+      {},
+    );
   if (state.mode === 'unavailable')
     throw new ApiError(
       503,
@@ -110,7 +119,9 @@ export function serveMetrics(
       apiVersion: API,
       metadata: {},
       items: running
-        .filter((p) => match((p.metadata.labels ?? {}) as Record<string, string>))
+        .filter((p) =>
+          match((p.metadata.labels ?? {}) as Record<string, string>),
+        )
         .map((p) => podMetrics(state, p)),
     };
   }

@@ -91,6 +91,8 @@ export function strategicMerge(target: unknown, patch: unknown): unknown {
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch' || k === '$retainKeys') continue;
     if (k.startsWith('$setElementOrder/')) continue;
+    if (k.startsWith('$') && !k.startsWith('$deleteFromPrimitiveList/'))
+      continue;
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const f = k.slice('$deleteFromPrimitiveList/'.length);
       if (Array.isArray(out[f]) && Array.isArray(v))

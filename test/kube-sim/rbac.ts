@@ -37,19 +37,32 @@ function subjectMatches(s: Obj, u: UserInfo, bindingNs?: string): boolean {
 function roleRules(store: Store, ref: Obj, ns?: string): Rule[] {
   const role =
     ref.kind === 'ClusterRole'
-      ? store.get(rt('rbac.authorization.k8s.io', 'clusterroles'), undefined, String(ref.name))
-      : store.get(rt('rbac.authorization.k8s.io', 'roles'), ns, String(ref.name));
+      ? store.get(
+          rt('rbac.authorization.k8s.io', 'clusterroles'),
+          undefined,
+          String(ref.name),
+        )
+      : store.get(
+          rt('rbac.authorization.k8s.io', 'roles'),
+          ns,
+          String(ref.name),
+        );
   return (role?.rules ?? []) as Rule[];
 }
 
 /** Rules that apply to `u` in namespace `ns` (cluster rules always apply). */
 export function rulesFor(store: Store, u: UserInfo, ns?: string): Rule[] {
   const rules: Rule[] = [];
-  for (const b of store.list(rt('rbac.authorization.k8s.io', 'clusterrolebindings')))
+  for (const b of store.scan(
+    rt('rbac.authorization.k8s.io', 'clusterrolebindings'),
+  ))
     if (((b.subjects ?? []) as Obj[]).some((s) => subjectMatches(s, u)))
       rules.push(...roleRules(store, b.roleRef as Obj));
   if (ns)
-    for (const b of store.list(rt('rbac.authorization.k8s.io', 'rolebindings'), ns))
+    for (const b of store.scan(
+      rt('rbac.authorization.k8s.io', 'rolebindings'),
+      ns,
+    ))
       if (((b.subjects ?? []) as Obj[]).some((s) => subjectMatches(s, u, ns)))
         rules.push(...roleRules(store, b.roleRef as Obj, ns));
   return rules;
@@ -61,7 +74,8 @@ function resourceMatches(rule: Rule, a: Attrs): boolean {
     (r) =>
       r === '*' ||
       r === full ||
-      (a.subresource && (r === `${a.resource}/*` || r === `*/${a.subresource}`)),
+      (a.subresource &&
+        (r === `${a.resource}/*` || r === `*/${a.subresource}`)),
   );
 }
 
@@ -123,21 +137,18 @@ const discoveryRules: Rule[] = [
 
 /** status of a SelfSubjectRulesReview for `u` in `ns`. */
 export function rulesReview(store: Store, u: UserInfo, ns: string): Obj {
-  const rules = isMaster(u) ? [userRulesAll] : rulesFor(store, u, ns);
-  const selfReview: Rule = {
-    verbs: ['create'],
-    apiGroups: ['authorization.k8s.io'],
-    resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
-  };
+  const rules = isMaster(u)
+    ? [userRulesAll, ...rulesFor(store, u, ns)]
+    : rulesFor(store, u, ns);
   return {
-    resourceRules: [selfReview, ...rules.filter((r) => !r.nonResourceURLs)].map(
-      (r) => ({
+    resourceRules: rules
+      .filter((r) => !r.nonResourceURLs)
+      .map((r) => ({
         verbs: r.verbs,
         apiGroups: r.apiGroups ?? [],
         resources: r.resources ?? [],
         ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
-      }),
-    ),
+      })),
     nonResourceRules: [
       ...discoveryRules,
       ...(isMaster(u) ? [{ verbs: ['*'], nonResourceURLs: ['*'] }] : []),

@@ -1,5 +1,5 @@
 /** The resource types the simulator serves. */
-import type { Obj } from './types.js';
+import { type Obj, scalar } from './types.js';
 
 export interface ResourceType {
   group: string;
@@ -53,7 +53,7 @@ function t(
 }
 
 const str = (v: unknown): string | undefined =>
-  v === undefined || v === null ? undefined : String(v as string);
+  v === undefined || v === null ? undefined : scalar(v);
 
 const eventFields: ResourceType['fields'] = {
   reason: (o) => str(o.reason),
@@ -103,7 +103,10 @@ export const TYPES: ResourceType[] = [
   t('', 'v1', 'secrets', 'Secret', true, {
     fields: { type: (o) => str(o.type) },
   }),
-  t('', 'v1', 'events', 'Event', true, { shortNames: ['ev'], fields: eventFields }),
+  t('', 'v1', 'events', 'Event', true, {
+    shortNames: ['ev'],
+    fields: eventFields,
+  }),
   t('', 'v1', 'serviceaccounts', 'ServiceAccount', true, {
     shortNames: ['sa'],
   }),
@@ -155,12 +158,19 @@ export const TYPES: ResourceType[] = [
     custom: true,
     categories: ['cert-manager'],
   }),
-  t('cert-manager.io', 'v1', 'certificaterequests', 'CertificateRequest', true, {
-    shortNames: ['cr', 'crs'],
-    subresources: ['status'],
-    custom: true,
-    categories: ['cert-manager'],
-  }),
+  t(
+    'cert-manager.io',
+    'v1',
+    'certificaterequests',
+    'CertificateRequest',
+    true,
+    {
+      shortNames: ['cr', 'crs'],
+      subresources: ['status'],
+      custom: true,
+      categories: ['cert-manager'],
+    },
+  ),
   t('cert-manager.io', 'v1', 'issuers', 'Issuer', true, {
     subresources: ['status'],
     custom: true,
@@ -171,18 +181,46 @@ export const TYPES: ResourceType[] = [
     custom: true,
     categories: ['cert-manager'],
   }),
-  t('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, {
-    createOnly: true,
-  }),
-  t('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, {
-    createOnly: true,
-  }),
-  t('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, {
-    createOnly: true,
-  }),
-  t('authorization.k8s.io', 'v1', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true, {
-    createOnly: true,
-  }),
+  t(
+    'authorization.k8s.io',
+    'v1',
+    'selfsubjectrulesreviews',
+    'SelfSubjectRulesReview',
+    false,
+    {
+      createOnly: true,
+    },
+  ),
+  t(
+    'authorization.k8s.io',
+    'v1',
+    'selfsubjectaccessreviews',
+    'SelfSubjectAccessReview',
+    false,
+    {
+      createOnly: true,
+    },
+  ),
+  t(
+    'authorization.k8s.io',
+    'v1',
+    'subjectaccessreviews',
+    'SubjectAccessReview',
+    false,
+    {
+      createOnly: true,
+    },
+  ),
+  t(
+    'authorization.k8s.io',
+    'v1',
+    'localsubjectaccessreviews',
+    'LocalSubjectAccessReview',
+    true,
+    {
+      createOnly: true,
+    },
+  ),
 ];
 
 /** metrics.k8s.io is served by its own handler but listed in discovery. */

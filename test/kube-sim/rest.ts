@@ -34,6 +34,8 @@ export interface Req {
   contentType: string;
   user: UserInfo;
   res: ServerResponse;
+  /** The client asked for server-side printing (kubectl get). */
+  table?: boolean;
 }
 
 const ok = (body: unknown, status = 200): Reply => ({ status, body });
@@ -43,7 +45,7 @@ function jsonBody(r: Req): Obj {
     const b = JSON.parse(r.raw || 'null') as unknown;
     if (typeof b !== 'object' || b === null || Array.isArray(b))
       throw new Error('expected an object');
-    return b as Obj;
+    return b;
   } catch (e) {
     throw badRequest(
       `the body of the request was in an unknown format - ${e instanceof Error ? e.message : String(e)}`,
@@ -101,7 +103,12 @@ function scale(core: SimCore, r: Req, dryRun: boolean): Reply {
   let sc: Obj;
   if (r.method === 'PUT') sc = jsonBody(r);
   else if (r.method === 'PATCH')
-    sc = applyPatch(r.contentType, toScale(cur), parsePatchBody(r.contentType, r.raw), false);
+    sc = applyPatch(
+      r.contentType,
+      toScale(cur),
+      parsePatchBody(r.contentType, r.raw),
+      false,
+    );
   else throw methodNotAllowed();
   const replicas = sc.spec?.replicas as unknown;
   if (typeof replicas !== 'number' || replicas < 0)
@@ -132,7 +139,10 @@ function review(core: SimCore, r: Req): Reply {
     default:
       status = accessReview(
         core.store,
-        { user: String(spec.user ?? ''), groups: (spec.groups ?? []) as string[] },
+        {
+          user: String(spec.user ?? ''),
+          groups: (spec.groups ?? []) as string[],
+        },
         spec,
       );
   }
@@ -181,7 +191,7 @@ export function handleResource(core: SimCore, r: Req): Result {
   if (!r.name) {
     if (method === 'GET') {
       if (q.watch === 'true' || q.watch === '1') {
-        serveWatch(core, rt, r.ns, q, r.res);
+        serveWatch(core, rt, r.ns, q, r.res, r.table);
         return 'streamed';
       }
       return ok(listObjects(core, rt, r.ns, q));
@@ -192,9 +202,18 @@ export function handleResource(core: SimCore, r: Req): Result {
       return ok(core.store.create(rt, body, { dryRun }), 201);
     }
     if (method === 'DELETE') {
-      const list = listObjects(core, rt, r.ns, { ...q, limit: undefined, continue: undefined });
+      const list = listObjects(core, rt, r.ns, {
+        ...q,
+        limit: undefined,
+        continue: undefined,
+      });
       for (const o of list.items as Obj[])
-        core.store.delete(rt, o.metadata.namespace as string, o.metadata.name as string, { dryRun });
+        core.store.delete(
+          rt,
+          o.metadata.namespace as string,
+          o.metadata.name as string,
+          { dryRun },
+        );
       return ok(list);
     }
     throw methodNotAllowed();
@@ -212,11 +231,16 @@ export function handleResource(core: SimCore, r: Req): Result {
       const patch = parsePatchBody(r.contentType, r.raw);
       if (r.contentType === PATCH_TYPES.apply && !q.fieldManager)
         throw invalid('PatchOptions', 'meta.k8s.io', '', [
-          { reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' },
+          {
+            reason: 'FieldValueRequired',
+            message: 'Required value: is required for apply patch',
+            field: 'fieldManager',
+          },
         ]);
       const cur = core.store.get(rt, r.ns, r.name);
       if (!cur) {
-        if (r.contentType !== PATCH_TYPES.apply) throw notFound(rt.plural, rt.group, r.name);
+        if (r.contentType !== PATCH_TYPES.apply)
+          throw notFound(rt.plural, rt.group, r.name);
         const body = patch as Obj;
         checkNamespace(r, body);
         return ok(core.store.create(rt, body, { dryRun }), 201);
@@ -229,14 +253,18 @@ export function handleResource(core: SimCore, r: Req): Result {
       let opts: Obj = {};
       if (r.raw.trim()) opts = jsonBody(r);
       const gone = core.store.delete(rt, r.ns, r.name, {
-        dryRun: dryRun || (opts.dryRun as string[] | undefined)?.includes('All'),
+        dryRun:
+          dryRun || (opts.dryRun as string[] | undefined)?.includes('All'),
         uid: opts.preconditions?.uid as string | undefined,
         rv: opts.preconditions?.resourceVersion as string | undefined,
       });
-      const policy = (opts.propagationPolicy ?? q.propagationPolicy) as string | undefined;
+      const policy = (opts.propagationPolicy ?? q.propagationPolicy) as
+        string | undefined;
       if (policy === 'Orphan') core.orphan(gone.metadata.uid as string);
       if (rt.plural === 'pods' || rt.plural === 'namespaces') {
-        gone.metadata.deletionTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        gone.metadata.deletionTimestamp = new Date()
+          .toISOString()
+          .replace(/\.\d+Z$/, 'Z');
         if (rt.plural === 'namespaces') gone.status = { phase: 'Terminating' };
         return ok(gone);
       }
@@ -250,5 +278,9 @@ export function handleResource(core: SimCore, r: Req): Result {
       );
     }
   }
-  throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+  throw new ApiError(
+    405,
+    'MethodNotAllowed',
+    'the server does not allow this method on the requested resource',
+  );
 }

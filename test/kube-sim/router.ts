@@ -19,12 +19,14 @@ export type Route =
     }
   | { type: 'unknown' };
 
-const NONRESOURCE =
-  /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/;
+const NONRESOURCE = /^\/(api|apis|version|openapi|healthz|livez|readyz)(\/|$)/;
 
 /** Resolve a request path. */
 export function resolve(path: string): Route {
-  const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const seg = path
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

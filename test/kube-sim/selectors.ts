@@ -27,7 +27,8 @@ function splitTop(s: string): string[] {
   return out.map((x) => x.trim()).filter((x) => x !== '');
 }
 
-const KEY = /^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
+const KEY =
+  /^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?\/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$/;
 
 function parseReq(s: string): Req {
   let m = /^!\s*(\S+)$/.exec(s);
@@ -46,7 +47,9 @@ function parseReq(s: string): Req {
     return { key: check(m[1]), op, values: [m[3]] };
   }
   if (/^\S+$/.test(s)) return { key: check(s), op: 'exists', values: [] };
-  throw badRequest(`unable to parse requirement: found '${s}', expected: in, notin, =, ==, !=, gt, lt`);
+  throw badRequest(
+    `unable to parse requirement: found '${s}', expected: in, notin, =, ==, !=, gt, lt`,
+  );
 }
 
 function check(key: string): string {
@@ -113,17 +116,15 @@ export function parseFieldSelector(
   if (!sel || !sel.trim()) return () => true;
   const tests = splitTop(sel).map((s) => {
     const m = /^([^=!]+?)\s*(==|!=|=)\s*(.*)$/.exec(s);
-    if (!m) throw badRequest(`invalid selector: '${sel}'; can't understand '${s}'`);
+    if (!m)
+      throw badRequest(`invalid selector: '${sel}'; can't understand '${s}'`);
     const [, field, op, value] = m;
     let get: (o: Obj) => string | undefined;
     if (field === 'metadata.name') get = (o) => o.metadata?.name as string;
     else if (field === 'metadata.namespace' && rt.namespaced)
       get = (o) => o.metadata?.namespace as string;
     else if (rt.fields[field]) get = rt.fields[field];
-    else
-      throw badRequest(
-        `field label not supported: ${field}`,
-      );
+    else throw badRequest(`field label not supported: ${field}`);
     return (o: Obj) => {
       const v = get(o) ?? '';
       return op === '!=' ? v !== value : v === value;

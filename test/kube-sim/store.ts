@@ -41,6 +41,7 @@ const HISTORY = 2000;
 
 export class Store {
   private objects = new Map<string, Obj>();
+  private byType = new Map<string, Map<string, Obj>>();
   private rvCounter = 1000;
   readonly history: StoreEvent[] = [];
   private listeners = new Set<(e: StoreEvent) => void>();
@@ -78,31 +79,49 @@ export class Store {
     return o ? clone(o) : undefined;
   }
 
+  /**
+   * The stored objects of a type, unsorted and NOT cloned: read-only, for
+   * controllers that scan often.
+   */
+  scan(rt: ResourceType, ns?: string): Obj[] {
+    const m = this.byType.get(`${rt.group}|${rt.plural}`);
+    if (!m) return [];
+    const all = [...m.values()];
+    return ns !== undefined && rt.namespaced
+      ? all.filter((o) => o.metadata.namespace === ns)
+      : all;
+  }
+
   /** Objects of a type, sorted by namespace then name (etcd key order). */
   list(rt: ResourceType, ns?: string): Obj[] {
-    const prefix = `${rt.group}|${rt.plural}|`;
-    const out: Obj[] = [];
-    for (const [k, o] of this.objects) {
-      if (!k.startsWith(prefix)) continue;
-      if (ns !== undefined && rt.namespaced && o.metadata.namespace !== ns)
-        continue;
-      out.push(o);
-    }
-    out.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
-    return out.map(clone);
+    return this.scan(rt, ns)
+      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
+      .map(clone);
+  }
+
+  private put(rt: ResourceType, k: string, o: Obj) {
+    this.objects.set(k, o);
+    const tk = `${rt.group}|${rt.plural}`;
+    let m = this.byType.get(tk);
+    if (!m) this.byType.set(tk, (m = new Map()));
+    m.set(k, o);
+  }
+
+  private drop(rt: ResourceType, k: string) {
+    this.objects.delete(k);
+    this.byType.get(`${rt.group}|${rt.plural}`)?.delete(k);
   }
 
   private requireNamespace(rt: ResourceType, ns: string | undefined) {
     if (!rt.namespaced) return;
-    if (!ns) throw badRequest('the server could not find the requested resource');
+    if (!ns)
+      throw badRequest('the server could not find the requested resource');
     const nsType = TYPES[0];
     if (!this.objects.has(this.key(nsType, undefined, ns)))
-      throw new ApiError(
-        404,
-        'NotFound',
-        `namespaces "${ns}" not found`,
-        { name: ns, kind: 'namespaces' },
-      );
+      throw new ApiError(404, 'NotFound', `namespaces "${ns}" not found`, {
+        name: ns,
+        kind: 'namespaces',
+      });
   }
 
   create(rt: ResourceType, body: Obj, opts: WriteOpts = {}): Obj {
@@ -133,7 +152,7 @@ export class Store {
       return obj;
     }
     md.resourceVersion = String(++this.rvCounter);
-    this.objects.set(k, obj);
+    this.put(rt, k, obj);
     this.emit('ADDED', rt, clone(obj));
     return clone(obj);
   }
@@ -150,7 +169,11 @@ export class Store {
     const k = this.key(rt, ns, name);
     const cur = this.objects.get(k);
     if (!cur) throw notFound(rt.plural, rt.group, name);
-    if (md.resourceVersion && md.resourceVersion !== cur.metadata.resourceVersion)
+    if (
+      !opts.trusted &&
+      md.resourceVersion &&
+      md.resourceVersion !== cur.metadata.resourceVersion
+    )
       throw conflict(rt.plural, rt.group, name);
     let next: Obj;
     if (opts.subresource === 'status') {
@@ -188,7 +211,7 @@ export class Store {
     nmd.resourceVersion = cur.metadata.resourceVersion;
     if (isDeepStrictEqual(next, cur) || opts.dryRun) return clone(next);
     nmd.resourceVersion = String(++this.rvCounter);
-    this.objects.set(k, next);
+    this.put(rt, k, next);
     this.emit('MODIFIED', rt, clone(next), clone(cur));
     return clone(next);
   }
@@ -211,7 +234,7 @@ export class Store {
     if (opts.rv && opts.rv !== cur.metadata.resourceVersion)
       throw conflict(rt.plural, rt.group, name);
     if (opts.dryRun) return clone(cur);
-    this.objects.delete(k);
+    this.drop(rt, k);
     const gone = clone(cur);
     gone.metadata.resourceVersion = String(++this.rvCounter);
     this.emit('DELETED', rt, gone);
@@ -231,13 +254,13 @@ export class Store {
   ownedBy(uid: string): { rt: ResourceType; obj: Obj }[] {
     const out: { rt: ResourceType; obj: Obj }[] = [];
     for (const rt of TYPES)
-      for (const obj of this.list(rt))
+      for (const obj of this.scan(rt))
         if (
           ((obj.metadata.ownerReferences ?? []) as Obj[]).some(
             (r) => r.uid === uid,
           )
         )
-          out.push({ rt, obj });
+          out.push({ rt, obj: clone(obj) });
     return out;
   }
 }
@@ -250,6 +273,7 @@ const ALNUM = 'bcdfghjklmnpqrstvwxz2456789';
 /** Five characters like the apiserver's generateName suffix. */
 export function randomSuffix(n = 5): string {
   let s = '';
-  for (let i = 0; i < n; i++) s += ALNUM[Math.floor(Math.random() * ALNUM.length)];
+  for (let i = 0; i < n; i++)
+    s += ALNUM[Math.floor(Math.random() * ALNUM.length)];
   return s;
 }

@@ -56,3 +56,10 @@ export interface UserInfo {
 }
 
 export type MetricsMode = 'ok' | 'absent' | 'unavailable';
+
+/** A JSON value as a string (strings verbatim, others as JSON). */
+export function scalar(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v) ?? '';
+}

@@ -5,7 +5,8 @@ import { labelSelectorMatcher } from './selectors.js';
 import { type Cause, invalid } from './status.js';
 import type { Obj } from './types.js';
 
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SUBDOMAIN_MSG =
   "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
@@ -50,7 +51,10 @@ export function validate(rt: ResourceType, obj: Obj, cur?: Obj): void {
       message: 'Required value: name or generateName is required',
       field: 'metadata.name',
     });
-  else if (LABEL_NAMED.has(rt.plural) && !rt.group) {
+  else if (rt.group === 'rbac.authorization.k8s.io') {
+    if (/[/%]/.test(name) || name === '.' || name === '..')
+      causes.push(bad('metadata.name', name, "may not contain '/'"));
+  } else if (LABEL_NAMED.has(rt.plural) && !rt.group) {
     if (!LABEL.test(name) || name.length > 63)
       causes.push(bad('metadata.name', name, LABEL_MSG));
   } else if (!SUBDOMAIN.test(name) || name.length > 253)
@@ -63,7 +67,11 @@ export function validate(rt: ResourceType, obj: Obj, cur?: Obj): void {
     else {
       if (typeof spec.replicas === 'number' && spec.replicas < 0)
         causes.push(
-          bad('spec.replicas', spec.replicas, 'must be greater than or equal to 0'),
+          bad(
+            'spec.replicas',
+            spec.replicas,
+            'must be greater than or equal to 0',
+          ),
         );
       if (!spec.selector) causes.push(required('spec.selector'));
       const labels = (spec.template?.metadata?.labels ?? {}) as Record<
@@ -89,6 +97,5 @@ export function validate(rt: ResourceType, obj: Obj, cur?: Obj): void {
     if (!spec.secretName) causes.push(required('spec.secretName'));
     if (!spec.issuerRef?.name) causes.push(required('spec.issuerRef.name'));
   }
-  if (causes.length)
-    throw invalid(rt.kind, rt.group, name ?? '', causes);
+  if (causes.length) throw invalid(rt.kind, rt.group, name ?? '', causes);
 }
