@@ -52,7 +52,9 @@ for (const name of actions) {
   mkdirSync(join(dist, name), { recursive: true });
   writeFileSync(
     join(dist, name, 'index.js'),
-    `import { runAction } from '../lib/index.js';\nawait runAction(${JSON.stringify(name)});\n`,
+    // The compile cache lets later steps of the same job (and later CLI runs)
+    // skip compiling the bundle again; the import must follow it, so it is dynamic.
+    `import module from 'node:module';\nmodule.enableCompileCache?.();\nconst { runAction } = await import('../lib/index.js');\nawait runAction(${JSON.stringify(name)});\n`,
   );
 }
 mkdirSync(join(dist, 'cli'), { recursive: true });
@@ -60,7 +62,9 @@ writeFileSync(
   join(dist, 'cli', 'index.js'),
   [
     '#!/usr/bin/env node',
-    "import { cliMain } from '../lib/index.js';",
+    "import module from 'node:module';",
+    'module.enableCompileCache?.();',
+    "const { cliMain } = await import('../lib/index.js');",
     'process.exitCode = await cliMain(process.argv.slice(2), {',
     "  out: (s) => process.stdout.write(s + '\\n'),",
     "  err: (s) => process.stderr.write(s + '\\n'),",
