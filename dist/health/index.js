@@ -1,2 +1,4 @@
-import { runAction } from '../lib/index.js';
+import module from 'node:module';
+module.enableCompileCache?.();
+const { runAction } = await import('../lib/index.js');
 await runAction("health");

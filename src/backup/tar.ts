@@ -19,7 +19,8 @@ export interface TarEntry {
 
 function writeString(b: Buffer, off: number, len: number, s: string): void {
   const bytes = Buffer.from(s, 'utf8');
-  if (bytes.length > len) throw new Error(`tar: field "${s}" is longer than ${len} bytes`);
+  if (bytes.length > len)
+    throw new Error(`tar: field "${s}" is longer than ${len} bytes`);
   bytes.copy(b, off);
 }
 
@@ -33,7 +34,13 @@ function checksum(b: Buffer): number {
   return sum;
 }
 
-function ustarHeader(name: string, size: number, mtime: number, mode: number, type: string): Buffer {
+function ustarHeader(
+  name: string,
+  size: number,
+  mtime: number,
+  mode: number,
+  type: string,
+): Buffer {
   const b = Buffer.alloc(BLOCK);
   writeString(b, 0, 100, name);
   writeOctal(b, 100, 8, mode);
@@ -53,7 +60,8 @@ function ustarHeader(name: string, size: number, mtime: number, mode: number, ty
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   let len = body.length + 1;
-  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  while (String(len).length + body.length !== len)
+    len = String(len).length + body.length;
   return `${len}${body}`;
 }
 
@@ -68,12 +76,20 @@ export function padding(size: number): Buffer {
  * size does not fit the 11 octal digits of ustar.
  */
 export function entryHeader(e: TarEntry): Buffer {
-  if (!/^[A-Za-z0-9._-]{1,99}$/.test(e.name)) throw new Error(`tar: unsupported member name "${e.name}"`);
+  if (!/^[A-Za-z0-9._-]{1,99}$/.test(e.name))
+    throw new Error(`tar: unsupported member name "${e.name}"`);
   const mode = e.mode ?? 0o600;
-  if (e.size <= MAX_OCTAL_SIZE) return ustarHeader(e.name, e.size, e.mtime, mode, '0');
+  if (e.size <= MAX_OCTAL_SIZE)
+    return ustarHeader(e.name, e.size, e.mtime, mode, '0');
   const pax = Buffer.from(paxRecord('size', String(e.size)), 'utf8');
   return Buffer.concat([
-    ustarHeader(`PaxHeaders/${e.name}`.slice(0, 99), pax.length, e.mtime, 0o644, 'x'),
+    ustarHeader(
+      `PaxHeaders/${e.name}`.slice(0, 99),
+      pax.length,
+      e.mtime,
+      0o644,
+      'x',
+    ),
     pax,
     padding(pax.length),
     ustarHeader(e.name, 0, e.mtime, mode, '0'),
@@ -86,14 +102,21 @@ export function endOfArchive(): Buffer {
 }
 
 function readOctal(b: Buffer, off: number, len: number, what: string): number {
-  const s = b.toString('latin1', off, off + len).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const s = b
+    .toString('latin1', off, off + len)
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (!/^[0-7]+$/.test(s)) throw new Error(`tar: bad ${what} field`);
   return parseInt(s, 8);
 }
 
 function readString(b: Buffer, off: number, len: number): string {
   const end = b.indexOf(0, off);
-  return b.toString('utf8', off, end === -1 || end > off + len ? off + len : end);
+  return b.toString(
+    'utf8',
+    off,
+    end === -1 || end > off + len ? off + len : end,
+  );
 }
 
 /** Whether a block is all zeros. */
@@ -105,8 +128,12 @@ export function isZeroBlock(b: Buffer): boolean {
 /** A parsed ustar header block; throws on a bad checksum or format. */
 export function parseHeader(b: Buffer): TarEntry & { type: string } {
   const stored = readOctal(b, 148, 8, 'checksum');
-  if (stored !== checksum(b)) throw new Error('tar: header checksum mismatch (the archive is damaged or was modified)');
-  if (b.toString('latin1', 257, 262) !== 'ustar') throw new Error('tar: not a ustar header');
+  if (stored !== checksum(b))
+    throw new Error(
+      'tar: header checksum mismatch (the archive is damaged or was modified)',
+    );
+  if (b.toString('latin1', 257, 262) !== 'ustar')
+    throw new Error('tar: not a ustar header');
   const type = b.toString('latin1', 156, 157) || '0';
   return {
     name: readString(b, 0, 100),

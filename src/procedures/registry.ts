@@ -1,11 +1,17 @@
 import type { Procedure } from './types.js';
+import { backup } from './backup.js';
+import { backupVerify } from './backup-verify.js';
 import { health } from './health.js';
+import { restore } from './restore.js';
 import { scale } from './scale.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
 export const procedures: Record<string, Procedure> = {
-  health: health as unknown as Procedure,
-  scale: scale as unknown as Procedure,
+  backup: backup,
+  'backup-verify': backupVerify,
+  health: health,
+  restore: restore,
+  scale: scale,
 };
 
 /** The chains the CLI runs by cadence. */
@@ -16,6 +22,9 @@ export const chains: Record<string, string[]> = {
 /** Looks up a procedure, with the list of known ones in the error. */
 export function getProcedure(name: string): Procedure {
   const p = procedures[name];
-  if (!p) throw new Error(`unknown procedure "${name}" (known: ${Object.keys(procedures).join(', ')})`);
+  if (!p)
+    throw new Error(
+      `unknown procedure "${name}" (known: ${Object.keys(procedures).join(', ')})`,
+    );
   return p;
 }

@@ -1,0 +1,4 @@
+import module from 'node:module';
+module.enableCompileCache?.();
+const { runAction } = await import('../lib/index.js');
+await runAction("restore");

@@ -1,0 +1,157 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { decryptStream } from './age.js';
+import { ByteReader } from './byte-reader.js';
+import { validateManifest, MEMBERS, type Manifest } from './manifest.js';
+import { BLOCK, isZeroBlock, paxSize, parseHeader } from './tar.js';
+
+/** One member as it streams past; `body` must be consumed before the next. */
+export interface MemberStream {
+  name: string;
+  size: number;
+  body: AsyncGenerator<Buffer>;
+}
+
+/**
+ * Opens an archive file as a plaintext byte stream: decrypted (and
+ * authenticated chunk by chunk) when it ends in `.age`.
+ */
+export function openArchive(path: string, identities: string[]): Readable {
+  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
+  if (!path.endsWith('.age')) return file;
+  if (identities.length === 0) {
+    file.destroy();
+    throw new Error(`${path} is encrypted: give input 'age-identity'`);
+  }
+  const dec = decryptStream(identities);
+  file.on('error', (e) => dec.destroy(e));
+  return file.pipe(dec);
+}
+
+/**
+ * Walks a tar stream strictly: valid header checksums, zero padding, the
+ * end-of-archive marker, and nothing but zeros after it.
+ */
+export async function* readTar(
+  src: AsyncIterable<Uint8Array>,
+): AsyncGenerator<MemberStream> {
+  const r = new ByteReader(src);
+  let nextSize: number | undefined;
+  for (;;) {
+    const block = await r.exactly(BLOCK);
+    if (!block)
+      throw new Error('the archive is truncated: no end-of-archive marker');
+    if (isZeroBlock(block)) {
+      const second = await r.exactly(BLOCK);
+      if (!second || !isZeroBlock(second))
+        throw new Error('the archive has a damaged end-of-archive marker');
+      if (!(await r.restIsZero()))
+        throw new Error('the archive has data after its end-of-archive marker');
+      return;
+    }
+    const h = parseHeader(block);
+    if (h.type === 'x') {
+      const data =
+        (await r.exactly(Math.ceil(h.size / BLOCK) * BLOCK)) ?? Buffer.alloc(0);
+      nextSize = paxSize(data.subarray(0, h.size));
+      continue;
+    }
+    if (h.type !== '0')
+      throw new Error(
+        `the archive holds an unexpected entry type "${h.type}" (${h.name})`,
+      );
+    const size = nextSize ?? h.size;
+    nextSize = undefined;
+    let consumed = 0;
+    const inner = r.chunks(size);
+    const body = (async function* () {
+      for await (const c of inner) {
+        consumed += c.length;
+        yield c;
+      }
+    })();
+    yield { name: h.name, size, body };
+    // Whatever the consumer left unread is skipped, never misread as a header.
+    for await (const _ of r.chunks(size - consumed)) void _;
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad > 0) {
+      const p = await r.exactly(pad);
+      if (!p || !isZeroBlock(p))
+        throw new Error(`the archive has damaged padding after ${h.name}`);
+    }
+  }
+}
+
+/** Reads a small member whole (manifest, config.yaml), refusing big ones. */
+export async function readSmall(
+  m: MemberStream,
+  max = 64 * 1024 * 1024,
+): Promise<Buffer> {
+  if (m.size > max)
+    throw new Error(`${m.name} is ${m.size} bytes, more than expected`);
+  const parts: Buffer[] = [];
+  for await (const c of m.body) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+/** Parses the manifest member (the first member of every archive). */
+export async function readManifest(
+  m: MemberStream | undefined,
+): Promise<Manifest> {
+  if (!m || m.name !== MEMBERS.manifest)
+    throw new Error(`the archive does not start with ${MEMBERS.manifest}`);
+  const text = (await readSmall(m, 256 * 1024 * 1024)).toString('utf8');
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error('manifest.json is not valid JSON');
+  }
+  return validateManifest(v);
+}
+
+/** sha256 and size of a chunk stream, passing each chunk to `sink` if given. */
+export async function hashChunks(
+  body: AsyncIterable<Buffer>,
+  sink?: (c: Buffer) => Promise<void> | void,
+): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const c of body) {
+    h.update(c);
+    size += c.length;
+    if (sink) await sink(c);
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+/**
+ * Streams one member of an archive to `consume`, checking its sha256 against
+ * `expectedSha256` as it goes (a mismatch throws after the consumer ran, so
+ * callers must verify the whole archive first, as restore does).
+ */
+export async function withMember(
+  path: string,
+  identities: string[],
+  name: string,
+  expectedSha256: string,
+  consume: (chunks: AsyncIterable<Buffer>) => Promise<void>,
+): Promise<void> {
+  for await (const m of readTar(openArchive(path, identities))) {
+    if (m.name !== name) continue;
+    const h = createHash('sha256');
+    await consume(
+      (async function* () {
+        for await (const c of m.body) {
+          h.update(c);
+          yield c;
+        }
+      })(),
+    );
+    if (h.digest('hex') !== expectedSha256)
+      throw new Error(`${name} changed between verification and restore`);
+    return;
+  }
+  throw new Error(`the archive has no ${name}`);
+}

@@ -1,0 +1,41 @@
+import { push, type Gauge } from '../prometheus/pushgateway.js';
+
+/**
+ * Pushes a run's gauges to `job/<job>/instance/<instance>`. On success the
+ * whole group is replaced (PUT), last-success timestamp included; on failure
+ * only the gauges this run produced are replaced (POST), so the last success
+ * timestamp of an earlier run survives and `time() - ..._last_success_...`
+ * keeps telling how long backups have been failing.
+ */
+export async function pushRun(
+  url: URL | undefined,
+  job: string,
+  instance: string,
+  ok: boolean,
+  gauges: Gauge[],
+  lastSuccess: Gauge,
+): Promise<string | undefined> {
+  if (!url) return undefined;
+  const all = ok ? [...gauges, lastSuccess] : gauges;
+  await push(url, ok ? 'PUT' : 'POST', job, { instance }, all);
+  return `${all.map((g) => `${g.name} ${g.value}`).join(', ')} (${ok ? 'PUT' : 'POST'} ${job}/${instance})`;
+}
+
+/**
+ * Sets `pqc_backup_success 0` for a prefix (POST, so the last success
+ * timestamp stays): a backup that fails verification is no backup, and the
+ * runbook's BackupFailure alert must fire.
+ */
+export async function markBackupUnusable(
+  url: URL | undefined,
+  prefix: string,
+): Promise<void> {
+  if (!url) return;
+  await push(url, 'POST', 'pqc-ops-backup', { instance: prefix }, [
+    {
+      name: 'pqc_backup_success',
+      help: '1 if the last backup run succeeded, else 0.',
+      value: 0,
+    },
+  ]);
+}

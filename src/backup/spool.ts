@@ -1,0 +1,52 @@
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { lastError, tail } from '../postgres/endpoint.js';
+import type { CommandRunner } from '../runner.js';
+import { HashCounter } from './archive-writer.js';
+
+/**
+ * Runs a command whose stdout is a member (pg_dump, tar) and streams it into
+ * a new private file, hashing on the way. Memory stays constant.
+ */
+export async function spoolCommand(
+  runner: CommandRunner,
+  argv: string[],
+  path: string,
+  env: Record<string, string> = {},
+): Promise<{ sha256: string; size: number }> {
+  const tool = argv[0] ?? '?';
+  const cmd = await runner.start(argv, { env });
+  cmd.stdin.end();
+  const err = tail(cmd.stderr);
+  const counter = new HashCounter();
+  const piping = pipeline(
+    cmd.stdout,
+    counter,
+    createWriteStream(path, {
+      flags: 'wx',
+      mode: 0o600,
+      highWaterMark: 1024 * 1024,
+    }),
+  );
+  const [pipe, exit] = await Promise.allSettled([piping, cmd.done]);
+  if (pipe.status === 'rejected') {
+    cmd.kill();
+    const e = pipe.reason as NodeJS.ErrnoException;
+    throw new Error(
+      e.code === 'ENOSPC'
+        ? `the destination is full (no space left on device) while spooling ${tool} output`
+        : `spooling ${tool} output failed: ${e.message}`,
+    );
+  }
+  if (exit.status === 'rejected')
+    throw exit.reason instanceof Error
+      ? exit.reason
+      : new Error(String(exit.reason));
+  if (exit.value !== 0)
+    throw new Error(
+      `${tool} on ${runner.where} failed (exit ${exit.value}): ${lastError(err())}`,
+    );
+  if (counter.size === 0)
+    throw new Error(`${tool} on ${runner.where} produced no output`);
+  return { sha256: counter.digest(), size: counter.size };
+}

@@ -1,0 +1,205 @@
+import { errorMessage } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { parseAllDocuments } from 'yaml';
+import type { Check } from '../report/step-result.js';
+import {
+  hashChunks,
+  openArchive,
+  readManifest,
+  readSmall,
+  readTar,
+  type MemberStream,
+} from './archive-reader.js';
+import {
+  MEMBERS,
+  tableName,
+  type Component,
+  type Manifest,
+  type TableCount,
+} from './manifest.js';
+
+/** What a verification pass saw. */
+export interface Verification {
+  manifest?: Manifest;
+  checks: Check[];
+  ok: boolean;
+  /** config.yaml, parsed (kept in memory only). */
+  configDocs?: Record<string, unknown>[];
+}
+
+/** Hooks for members, e.g. streaming the dump into pg_restore. */
+export interface MemberHooks {
+  /** Consumes the dump's chunks (already hashed by the caller's wrapper). */
+  database?: (chunks: AsyncIterable<Buffer>) => Promise<void>;
+  appdata?: (chunks: AsyncIterable<Buffer>) => Promise<void>;
+}
+
+async function* hashing(
+  m: MemberStream,
+  h: ReturnType<typeof createHash>,
+  count: { n: number },
+): AsyncGenerator<Buffer> {
+  for await (const c of m.body) {
+    h.update(c);
+    count.n += c.length;
+    yield c;
+  }
+}
+
+/** Parses config.yaml: every document a ConfigMap or Secret with a name. */
+export function parseConfigYaml(text: string): Record<string, unknown>[] {
+  const docs = parseAllDocuments(text);
+  const out: Record<string, unknown>[] = [];
+  for (const d of Array.isArray(docs) ? docs : [docs]) {
+    if (d.errors.length > 0)
+      throw new Error(
+        `config.yaml does not parse: ${d.errors[0]?.message ?? ''}`,
+      );
+    const o = d.toJSON() as Record<string, unknown> | null;
+    if (o === null) continue;
+    const kind = o['kind'];
+    const name = (o['metadata'] as { name?: unknown } | undefined)?.name;
+    if (
+      o['apiVersion'] !== 'v1' ||
+      (kind !== 'ConfigMap' && kind !== 'Secret') ||
+      typeof name !== 'string'
+    ) {
+      throw new Error(
+        'config.yaml holds a document that is not a named v1 ConfigMap or Secret',
+      );
+    }
+    out.push(o);
+  }
+  return out;
+}
+
+/**
+ * Reads the whole archive once: decrypts (every age chunk authenticated),
+ * walks the tar strictly, checks each member's size and sha256 against the
+ * manifest, the required members, and parses config.yaml. Hooks may consume
+ * members as they stream past (the dump into a scratch database).
+ */
+export async function verifyArchive(
+  path: string,
+  identities: string[],
+  required: Set<Component>,
+  hooks: MemberHooks = {},
+): Promise<Verification> {
+  const checks: Check[] = [];
+  const v: Verification = { checks, ok: false };
+  const fail = (name: string, observed: string, detail?: string) =>
+    checks.push({ name, status: 'failed', observed, detail });
+  try {
+    const tar = readTar(openArchive(path, identities));
+    const first = await tar.next();
+    const manifest = await readManifest(first.done ? undefined : first.value);
+    v.manifest = manifest;
+    checks.push({
+      name: 'manifest',
+      status: 'ok',
+      observed: `format ${manifest.format} v${manifest.formatVersion}, ${manifest.members.length} member(s), written ${manifest.endedAt}`,
+    });
+    const expected = new Map(manifest.members.map((m) => [m.name, m]));
+    const seen = new Set<string>();
+    for await (const m of tar) {
+      const rec = expected.get(m.name);
+      if (!rec)
+        throw new Error(
+          `the archive holds ${m.name}, which the manifest does not list`,
+        );
+      if (seen.has(m.name))
+        throw new Error(`the archive holds ${m.name} twice`);
+      seen.add(m.name);
+      const h = createHash('sha256');
+      const count = { n: 0 };
+      let hookError: unknown;
+      if (m.name === MEMBERS.config) {
+        const data = await readSmall({ ...m, body: hashing(m, h, count) });
+        try {
+          v.configDocs = parseConfigYaml(data.toString('utf8'));
+        } catch (e) {
+          hookError = e;
+        }
+      } else {
+        const hook =
+          m.name === MEMBERS.database
+            ? hooks.database
+            : m.name === MEMBERS.appdata
+              ? hooks.appdata
+              : undefined;
+        if (hook) {
+          await hook(hashing(m, h, count)).catch(
+            (e: unknown) => (hookError = e),
+          );
+        }
+        await hashChunks(hashing(m, h, count));
+      }
+      const sha = h.digest('hex');
+      if (count.n !== rec.size || sha !== rec.sha256) {
+        fail(
+          `member ${m.name}`,
+          `${m.name} does not match the manifest: it was modified or is damaged`,
+          `read sha256 ${sha.slice(0, 16)}... (${count.n} bytes); the manifest says ${rec.sha256.slice(0, 16)}... (${rec.size} bytes)`,
+        );
+      } else {
+        checks.push({
+          name: `member ${m.name}`,
+          status: 'ok',
+          observed: `${count.n} bytes, sha256 matches the manifest`,
+        });
+      }
+      if (hookError) {
+        throw hookError instanceof Error
+          ? hookError
+          : new Error(errorMessage(hookError));
+      }
+    }
+    const missing = [...expected.keys()].filter((n) => !seen.has(n));
+    if (missing.length > 0)
+      fail(
+        'members',
+        `missing: ${missing.join(', ')}`,
+        'members listed in the manifest are absent from the archive',
+      );
+    const comps = new Set(manifest.members.map((m) => m.component));
+    const absent = [...required].filter((c) => !comps.has(c));
+    if (absent.length > 0)
+      fail('required members', `missing: ${absent.join(', ')}`);
+    else
+      checks.push({
+        name: 'required members',
+        status: 'ok',
+        observed: `present: ${[...required].join(', ') || 'none required'}`,
+      });
+    if (v.configDocs)
+      checks.push({
+        name: 'config.yaml',
+        status: 'ok',
+        observed: `${v.configDocs.length} object(s) parse as ConfigMaps/Secrets`,
+      });
+  } catch (e) {
+    fail('integrity', e instanceof Error ? e.message : String(e));
+  }
+  v.ok = checks.every((c) => c.status !== 'failed');
+  return v;
+}
+
+/** Compares row counts with the manifest: one line per difference. */
+export function compareCounts(
+  expected: TableCount[],
+  actual: TableCount[],
+): string[] {
+  const got = new Map(actual.map((t) => [tableName(t), t.rows]));
+  const diffs: string[] = [];
+  for (const t of expected) {
+    const n = got.get(tableName(t));
+    if (n === undefined) diffs.push(`${tableName(t)} is missing`);
+    else if (n !== t.rows)
+      diffs.push(`${tableName(t)}: ${n} rows, manifest ${t.rows}`);
+  }
+  const known = new Set(expected.map(tableName));
+  for (const t of actual)
+    if (!known.has(tableName(t)))
+      diffs.push(`${tableName(t)} is not in the manifest`);
+  return diffs;
+}

@@ -1,0 +1,104 @@
+import type { CommandRunner, RunningCommand } from '../runner.js';
+import { pgEnv, quoteIdent, type PgTarget } from './url.js';
+
+/**
+ * Where the PostgreSQL client tools run and how they reach the database: on
+ * the runner with a URL (password in PGPASSWORD), or inside the database pod
+ * through exec (the pod's own environment and socket supply the rest).
+ */
+export interface PgEndpoint {
+  runner: CommandRunner;
+  database: string;
+  /** For messages: never holds a password. */
+  describe: string;
+  /** Connection arguments for one database of this server. */
+  connArgs(database?: string): string[];
+  env: Record<string, string>;
+}
+
+/** An endpoint from a URL, tools on `runner` (normally the runner machine). */
+export function urlEndpoint(t: PgTarget, runner: CommandRunner): PgEndpoint {
+  return {
+    runner,
+    database: t.database,
+    describe: t.url,
+    env: pgEnv(t),
+    connArgs(db) {
+      if (db === undefined || db === t.database) return ['-d', t.url];
+      const u = new URL(t.url);
+      u.pathname = `/${encodeURIComponent(db)}`;
+      return ['-d', u.toString()];
+    },
+  };
+}
+
+/** An endpoint inside a pod: `-U user -d database`, the pod's env for the rest. */
+export function podEndpoint(
+  runner: CommandRunner,
+  database: string,
+  user: string,
+): PgEndpoint {
+  return {
+    runner,
+    database,
+    describe: `database ${database} as ${user} in ${runner.where}`,
+    env: {},
+    connArgs: (db) => ['-U', user, '-d', db ?? database],
+  };
+}
+
+/** psql flags for machine-readable, stop-on-error sessions. */
+export const PSQL_FLAGS = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1'];
+
+/** Keeps the last `max` bytes of a stream, for error messages. */
+export function tail(stream: NodeJS.ReadableStream, max = 4096): () => string {
+  let buf = '';
+  stream.on('data', (c: Buffer | string) => {
+    buf = (buf + String(c)).slice(-max);
+  });
+  stream.on('error', () => undefined);
+  return () => buf.trim();
+}
+
+/** The most telling line of a tool's stderr. */
+export function lastError(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const err = lines.filter((l) => /error|fatal|could not|failed/i.test(l));
+  return (
+    (err.length > 0 ? err.slice(-2) : lines.slice(-1)).join(' / ') ||
+    'no message'
+  );
+}
+
+/** SQL that prints one JSON line `{"s":schema,"t":table,"n":rows}` per user table. */
+export const COUNT_TABLES_SQL = `SELECT format('SELECT json_build_object(''s'', %L::text, ''t'', %L::text, ''n'', count(*)) FROM %I.%I', n.nspname, c.relname, n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname \\gexec
+`;
+
+/** Parses the JSON lines COUNT_TABLES_SQL prints. */
+export function parseCounts(
+  lines: string[],
+): { schema: string; table: string; rows: number }[] {
+  return lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      const o = JSON.parse(l) as { s: string; t: string; n: number };
+      return { schema: o.s, table: o.t, rows: Number(o.n) };
+    });
+}
+
+/** Starts a tool on the endpoint. */
+export function startTool(
+  ep: PgEndpoint,
+  argv: string[],
+): Promise<RunningCommand> {
+  return ep.runner.start(argv, { env: ep.env });
+}
+
+export { quoteIdent };

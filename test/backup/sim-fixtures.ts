@@ -1,0 +1,116 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import type { PgServer } from '../services/postgres.js';
+
+/** The secret values the sim's namespace holds, for leak checks. */
+export const SIM_SECRET_VALUE = 'sim-api-key-Zq9-never-in-logs';
+
+/**
+ * A namespace with a "postgres pod" whose env reaches the real test server,
+ * an application pod with an emptyDir /data, and labelled ConfigMaps/Secrets.
+ */
+export async function startBackupSim(
+  pg: PgServer,
+  ns = 'pqc-audit',
+): Promise<KubeSim> {
+  const sim = await startKubeSim({
+    objects: [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'db-cred',
+          namespace: ns,
+          labels: { app: 'postgres' },
+        },
+        type: 'Opaque',
+        stringData: { password: pg.password },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: 'pqc-audit-config',
+          namespace: ns,
+          labels: { app: 'pqc-audit' },
+        },
+        data: { LOG_LEVEL: 'info', 'note.txt': 'Ünïcödé ✓' },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'pqc-audit-api-keys',
+          namespace: ns,
+          labels: { app: 'pqc-audit' },
+        },
+        type: 'Opaque',
+        stringData: { 'api-key': SIM_SECRET_VALUE },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'postgres-0',
+          namespace: ns,
+          labels: { app: 'postgres' },
+        },
+        spec: {
+          containers: [
+            {
+              name: 'postgres',
+              image: 'postgres:15',
+              env: [
+                { name: 'PGHOST', value: '127.0.0.1' },
+                { name: 'PGPORT', value: String(pg.port) },
+                {
+                  name: 'PGPASSWORD',
+                  valueFrom: {
+                    secretKeyRef: { name: 'db-cred', key: 'password' },
+                  },
+                },
+              ],
+            },
+          ],
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: 'pqc-audit-0',
+          namespace: ns,
+          labels: { app: 'pqc-audit' },
+        },
+        spec: {
+          containers: [
+            {
+              name: 'pqc-audit',
+              image: 'pqc-audit:1',
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+            },
+          ],
+          volumes: [{ name: 'data', emptyDir: {} }],
+        },
+      },
+    ],
+  });
+  await sim.settle();
+  return sim;
+}
+
+/** Writes app data files into the application pod's /data. */
+export function writeAppData(
+  sim: KubeSim,
+  files: Record<string, string>,
+  ns = 'pqc-audit',
+): string {
+  const root = join(sim.podRoot(ns, 'pqc-audit-0'), 'data');
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), text);
+  }
+  return root;
+}
