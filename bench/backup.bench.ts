@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { startPostgres, type PgServer } from '../test/services/postgres.js';
-import { actionEntry, parseOutputs } from '../test/backup/bundle.js';
+import { actionEntry, parseOutputs } from '../test/helpers/bundle.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 function sh(

@@ -10,7 +10,7 @@ import {
   type PgServer,
   type Pushgateway,
 } from '../services/index.js';
-import { actionEntry, runAction } from './bundle.js';
+import { actionEntry, runAction } from '../helpers/bundle.js';
 import { findLeaks, seedDatabase } from './helpers.js';
 import {
   SIM_SECRET_VALUE,

@@ -1,12 +1,57 @@
 // Runs a bundled action the way the runner does: `node dist/<name>/index.js`
-// with INPUT_* variables and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+// with INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a fresh
+// RUNNER_TEMP as the working directory, and little else in the environment.
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const root = new URL('../..', import.meta.url).pathname;
+let built: string | undefined;
 
+/**
+ * The bundled entry of an action: `dist/<name>/index.js` (or
+ * `$PQC_OPS_DIST/<name>/index.js`). With `fresh`, or when dist/ does not have
+ * it, the current source is bundled once with ncc into a temp dir (benchmarks
+ * use that to measure the code as it is, not as last committed).
+ */
+export function actionEntry(name: string, fresh = false): string {
+  const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
+  if (!fresh && existsSync(join(dist, name, 'index.js')))
+    return join(dist, name, 'index.js');
+  if (!built) {
+    built = mkdtempSync(join(tmpdir(), 'pqc-ops-dist-'));
+    execFileSync(
+      join(root, 'node_modules/.bin/ncc'),
+      [
+        'build',
+        'src/lib.ts',
+        '-m',
+        '-q',
+        '--transpile-only',
+        '-o',
+        join(built, 'lib'),
+      ],
+      { cwd: root, stdio: 'ignore' },
+    );
+    writeFileSync(join(built, 'package.json'), '{ "type": "module" }\n');
+  }
+  mkdirSync(join(built, name), { recursive: true });
+  writeFileSync(
+    join(built, name, 'index.js'),
+    `import { runAction } from '../lib/index.js';\nawait runAction(${JSON.stringify(name)});\n`,
+  );
+  return join(built, name, 'index.js');
+}
+
+/** What a bundled action run left behind. */
 export interface BundleRun {
   code: number;
   stdout: string;
@@ -14,21 +59,23 @@ export interface BundleRun {
   outputs: Record<string, string>;
   summary: string;
   runnerTemp: string;
-  /** Every file the run wrote under RUNNER_TEMP, concatenated, for leak searches. */
+  /** Every file the run wrote under RUNNER_TEMP, plus its output, for leak searches. */
   allWritten(): string;
 }
 
-/** Parses the GITHUB_OUTPUT file (`name<<delimiter` blocks). */
+/** Parses a GITHUB_OUTPUT file (`name<<delimiter` blocks and `name=value` lines). */
 export function parseOutputs(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
-    const m = /^([^<=]+)<<(.+)$/.exec(lines[i] ?? '');
-    if (!m) continue;
-    const val: string[] = [];
-    for (i++; i < lines.length && lines[i] !== m[2]; i++)
-      val.push(lines[i] ?? '');
-    out[m[1]] = val.join('\n');
+    const l = lines[i] ?? '';
+    const m = /^([^=<]+)<<(.+)$/.exec(l);
+    if (m) {
+      const body: string[] = [];
+      while (++i < lines.length && lines[i] !== m[2]) body.push(lines[i] ?? '');
+      out[m[1] ?? ''] = body.join('\n');
+    } else if (l.includes('='))
+      out[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
   }
   return out;
 }
@@ -42,65 +89,60 @@ function readAll(dir: string): string {
   return s;
 }
 
-/** Spawns the bundle with the given inputs (by input name). */
+/** Spawns an action's bundle with the given inputs (by input name). */
 export function runBundle(
   name: string,
   inputs: Record<string, string>,
-  env: Record<string, string> = {},
-  timeoutMs = 120_000,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 180_000,
 ): Promise<BundleRun> {
-  const dir = mkdtempSync(join(tmpdir(), `bundle-${name}-`));
-  const outFile = join(dir, 'output');
-  const sumFile = join(dir, 'summary');
+  const entry = actionEntry(name);
+  const runnerTemp =
+    extraEnv['RUNNER_TEMP'] ??
+    mkdtempSync(join(tmpdir(), `pqc-ops-runner-${name}-`));
+  const outFile = join(runnerTemp, 'output');
+  const sumFile = join(runnerTemp, 'summary');
   writeFileSync(outFile, '');
   writeFileSync(sumFile, '');
-  const inputEnv: Record<string, string> = {};
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env['PATH'],
+    HOME: process.env['HOME'],
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_OUTPUT: outFile,
+    GITHUB_STEP_SUMMARY: sumFile,
+    ...extraEnv,
+  };
   for (const [k, v] of Object.entries(inputs))
-    inputEnv[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
-  const clean = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([k]) => !k.startsWith('INPUT_') && k !== 'KUBECONFIG',
-    ),
-  );
-  const child = spawn(
-    process.execPath,
-    [join(root, 'dist', name, 'index.js')],
-    {
-      env: {
-        ...clean,
-        ...inputEnv,
-        GITHUB_OUTPUT: outFile,
-        GITHUB_STEP_SUMMARY: sumFile,
-        RUNNER_TEMP: dir,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
   return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [entry], { env, cwd: runnerTemp });
+    let stdout = '';
+    let stderr = '';
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      c.kill('SIGKILL');
       reject(
         new Error(
           `${name} bundle did not finish in ${timeoutMs} ms; stdout so far:\n${stdout}`,
         ),
       );
     }, timeoutMs);
-    child.on('close', (code) => {
+    c.stdout.on('data', (d: Buffer) => (stdout += String(d)));
+    c.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+    c.on('error', reject);
+    c.on('close', (code) => {
       clearTimeout(timer);
       resolve({
-        code: code ?? -1,
+        code: code ?? 1,
         stdout,
         stderr,
         outputs: parseOutputs(readFileSync(outFile, 'utf8')),
         summary: readFileSync(sumFile, 'utf8'),
-        runnerTemp: dir,
-        allWritten: () => readAll(dir) + stdout + stderr,
+        runnerTemp,
+        allWritten: () => readAll(runnerTemp) + stdout + stderr,
       });
     });
   });
 }
+
+/** The name the backup tests use. */
+export const runAction = runBundle;
