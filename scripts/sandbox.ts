@@ -3,6 +3,7 @@
 // Pushgateway; runs `pqc-ops daily` against them through the real CLI bundle,
 // prints what it printed, and stops everything.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,9 @@ try {
   }
   app.respond('/health', { status: 200, body: '{"status":"ok"}' });
   const backups = mkdtempSync(join(tmpdir(), 'pqc-ops-sandbox-backups-'));
+  // Backups hold the namespace's Secrets: encrypt them to a throwaway key.
+  const age = await import('age-encryption');
+  const recipient = await age.identityToRecipient(await age.generateIdentity());
   const args = [
     join(root, 'dist', 'cli', 'index.js'),
     'daily',
@@ -87,12 +91,17 @@ try {
         PQC_OPS_DATABASE_URL: pg.url('pqc_audit'),
         PQC_OPS_DESTINATION: backups,
         PQC_OPS_PUSHGATEWAY_URL: push.url,
+        PQC_OPS_AGE_RECIPIENTS: recipient,
         RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'pqc-ops-sandbox-')),
       },
     });
     child.on('close', (c) => resolve(c ?? 1));
   });
   step(`pqc-ops daily exited ${code}`);
+  step(`backup archives: ${readdirSync(backups).join(', ') || 'none'}`);
+  step(
+    `Pushgateway: pqc_backup_success ${String(await push.sample('pqc_backup_success'))}`,
+  );
 } finally {
   step('stopping everything...');
   await Promise.allSettled([

@@ -1,5 +1,5 @@
 import { ConfigurationError, errorMessage } from './errors.js';
-import { executeProcedure } from './execute.js';
+import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
 import type { Logger, Procedure } from './procedures/types.js';
 
@@ -54,8 +54,12 @@ function usage(): string {
   for (const p of Object.values(procedures))
     lines.push(`  ${p.name.padEnd(16)}${p.title}`);
   lines.push('', 'Chains:');
-  for (const [c, list] of Object.entries(chains))
-    lines.push(`  ${c.padEnd(16)}${list.join(', ') || '(none yet)'}`);
+  for (const [c, steps] of Object.entries(chains)) {
+    const list = steps.map((s) =>
+      s.requires ? `${s.procedure} (with --${s.requires})` : s.procedure,
+    );
+    lines.push(`  ${c.padEnd(16)}${list.join(', ')}`);
+  }
   lines.push(
     '',
     'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
@@ -106,14 +110,16 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     io.out(usage());
     return cmd ? EXIT.ok : EXIT.usage;
   }
-  const names = chains[cmd] ?? (procedures[cmd] ? [cmd] : undefined);
-  if (!names) {
+  const steps =
+    chains[cmd] ?? (procedures[cmd] ? [{ procedure: cmd }] : undefined);
+  if (!steps) {
     io.err(`pqc-ops: unknown procedure or chain "${cmd}"\n\n${usage()}`);
     return EXIT.usage;
   }
-  const list = names
-    .map((n) => procedures[n])
+  const list = steps
+    .map((s) => procedures[s.procedure])
     .filter((p): p is Procedure => p !== undefined);
+  const requires = new Map(steps.map((s) => [s.procedure, s.requires]));
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(rest);
@@ -146,16 +152,34 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       return fn();
     },
   };
+  const host: Host = {
+    getInput: (n) => parsed.flags.get(n) ?? io.env[envName(n)] ?? '',
+    mask: red.add,
+    log,
+    env: io.env,
+  };
+  // Every procedure of a chain validates its inputs before the first one runs.
+  const prepared: { p: Procedure; options: unknown }[] = [];
+  for (const p of list) {
+    const needed = requires.get(p.name);
+    if (needed && host.getInput(needed).trim() === '') {
+      io.err(
+        `pqc-ops ${cmd}: skipping ${p.name}: give --${needed} (or ${envName(needed)}) to include it`,
+      );
+      continue;
+    }
+    try {
+      prepared.push({ p, options: readProcedureInputs(p, host) });
+    } catch (e) {
+      io.err(`pqc-ops ${p.name}: ${red.apply(errorMessage(e))}`);
+      return EXIT.usage;
+    }
+  }
   let code: number = EXIT.ok;
   const results: unknown[] = [];
-  for (const p of list) {
+  for (const { p, options } of prepared) {
     try {
-      const ex = await executeProcedure(p, {
-        getInput: (n) => parsed.flags.get(n) ?? io.env[envName(n)] ?? '',
-        mask: red.add,
-        log,
-        env: io.env,
-      });
+      const ex = await executeProcedure(p, host, options);
       results.push(ex.result);
       if (!parsed.json) io.out(red.apply(ex.markdown) + '\n');
       if (ex.failure) {

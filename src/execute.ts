@@ -41,15 +41,23 @@ export function maskAll(mask: (s: string) => void, value: string): void {
 }
 
 /**
- * Reads and validates every input (throws ConfigurationError before touching
- * anything), runs the procedure, and persists its result and report.
+ * Reads and validates every input of a procedure, masking secrets; throws a
+ * ConfigurationError naming each bad input before anything is touched.
+ */
+export function readProcedureInputs(p: Procedure, host: Host): unknown {
+  return readInputs(p.inputs, host.getInput, (s) => maskAll(host.mask, s));
+}
+
+/**
+ * Runs the procedure with inputs read by `readProcedureInputs` (read here when
+ * not given), and persists its result and report.
  */
 export async function executeProcedure(
   p: Procedure,
   host: Host,
+  options: unknown = readProcedureInputs(p, host),
 ): Promise<Execution> {
   const mask = (s: string) => maskAll(host.mask, s);
-  const options = readInputs(p.inputs, host.getInput, mask);
   const base = host.env['RUNNER_TEMP'] || tmpdir();
   await mkdir(base, { recursive: true });
   const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
@@ -61,7 +69,7 @@ export async function executeProcedure(
     tempDir,
     maskSecret: mask,
   };
-  const outcome = await p.run(options, ctx);
+  const outcome = await p.run(options as Parameters<Procedure['run']>[0], ctx);
   const resultPath = await persistResult(
     resultsDir(host.env, tmpdir()),
     outcome.result,

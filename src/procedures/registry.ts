@@ -14,9 +14,18 @@ export const procedures: Record<string, Procedure> = {
   scale: scale,
 };
 
+/** One procedure of a chain; `requires` names an input without which it is skipped. */
+export interface ChainStep {
+  procedure: string;
+  requires?: string;
+}
+
 /** The chains the CLI runs by cadence. */
-export const chains: Record<string, string[]> = {
-  daily: ['health'],
+export const chains: Record<string, ChainStep[]> = {
+  daily: [
+    { procedure: 'health' },
+    { procedure: 'backup', requires: 'destination' },
+  ],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */

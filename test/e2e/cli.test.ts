@@ -117,6 +117,28 @@ describe('pqc-ops CLI (bundle)', () => {
       'none',
     ]);
     expect(r.out).toContain('### health:');
+    expect(r.err).toContain(
+      'pqc-ops daily: skipping backup: give --destination (or PQC_OPS_DESTINATION) to include it',
+    );
+  });
+
+  it('a chain validates every procedure before the first runs', async () => {
+    sim.clearJournal();
+    const r = await cli([
+      'daily',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--destination',
+      '/tmp',
+      '--retention-days',
+      'forever',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      'pqc-ops backup: input \'retention-days\' has an invalid value "forever"',
+    );
+    expect(r.out).toBe('');
+    expect(sim.journal).toEqual([]);
   });
 
   it('exit 2 on bad input, with nothing sent to the cluster', async () => {
