@@ -44,13 +44,7 @@ describe('config.yaml', () => {
     const ex = await configBackup(dest);
     expect(ex.failure).toBeUndefined();
     const out = mkdtempSync(join(tmpdir(), 'bk-config-x-'));
-    await exec('tar', [
-      '-xf',
-      ex.outputs['archive'],
-      '-C',
-      out,
-      'config.yaml',
-    ]);
+    await exec('tar', ['-xf', ex.outputs['archive'], '-C', out, 'config.yaml']);
     const file = join(out, 'config.yaml');
     const docs = parseAllDocuments(readFileSync(file, 'utf8')).map(
       (d) =>
