@@ -1,4 +1,6 @@
+import { errorMessage } from '../errors.js';
 import { push, type Gauge } from '../prometheus/pushgateway.js';
+import type { ResultBuilder } from '../report/step-result.js';
 
 /**
  * Pushes a run's gauges to `job/<job>/instance/<instance>`. On success the
@@ -38,4 +40,21 @@ export async function markBackupUnusable(
       value: 0,
     },
   ]);
+}
+
+/**
+ * Runs a push and records it as the `metrics` check: ok with what was pushed,
+ * or a warning (a Pushgateway outage must not fail a good backup).
+ */
+export async function recordPush(
+  rb: ResultBuilder,
+  pushIt: () => Promise<string | undefined>,
+): Promise<void> {
+  try {
+    const pushed = await pushIt();
+    if (pushed)
+      rb.check({ name: 'metrics', status: 'ok', observed: `pushed ${pushed}` });
+  } catch (e) {
+    rb.check({ name: 'metrics', status: 'warning', observed: errorMessage(e) });
+  }
 }

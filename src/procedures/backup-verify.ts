@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ConfigurationError, errorMessage } from '../errors.js';
 import { input } from '../inputs/spec.js';
 import { parseIdentities } from '../backup/age.js';
-import { markBackupUnusable, pushRun } from '../backup/metrics.js';
+import { markBackupUnusable, pushRun, recordPush } from '../backup/metrics.js';
 import { MEMBERS } from '../backup/manifest.js';
 import {
   compareCounts,
@@ -175,10 +175,10 @@ export const backupVerify = defineProcedure({
     rb.metrics['pqc_backup_verify_success'] = ok ? 1 : 0;
     if (ageSeconds !== undefined)
       rb.metrics['pqc_backup_verify_archive_age_seconds'] = ageSeconds;
-    try {
-      const prefix = prefixOf(archivePath, o.prefix);
+    const prefix = prefixOf(archivePath, o.prefix);
+    await recordPush(rb, async () => {
       if (!ok) await markBackupUnusable(o.pushgatewayUrl, prefix);
-      const pushed = await pushRun(
+      return pushRun(
         o.pushgatewayUrl,
         'pqc-ops-backup-verify',
         prefix,
@@ -205,19 +205,7 @@ export const backupVerify = defineProcedure({
           value: Math.floor(ctx.now().getTime() / 1000),
         },
       );
-      if (pushed)
-        rb.check({
-          name: 'metrics',
-          status: 'ok',
-          observed: `pushed ${pushed}`,
-        });
-    } catch (e) {
-      rb.check({
-        name: 'metrics',
-        status: 'warning',
-        observed: errorMessage(e),
-      });
-    }
+    });
     const firstFailed = rb.checks.find((c) => c.status === 'failed');
     const result = rb.finish(
       ok

@@ -1,10 +1,9 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { Kube } from '../kube/client.js';
 import { acquireLease, type HeldLease } from '../kube/lease.js';
 import { parseRecipients } from '../backup/age.js';
 import { createBackup, type BackupSources } from '../backup/create.js';
-import { pushRun } from '../backup/metrics.js';
+import { pushRun, recordPush } from '../backup/metrics.js';
 import { tableName } from '../backup/manifest.js';
 import { resolvePod } from '../backup/pods.js';
 import {
@@ -22,6 +21,7 @@ import {
   databaseMode,
   parseComponents,
 } from './backup-sources.js';
+import { connect } from './connect.js';
 import { defineProcedure } from './types.js';
 
 /** Written into every manifest. */
@@ -88,16 +88,7 @@ export const backup = defineProcedure({
     let failure: string | undefined;
     let size = 0;
     try {
-      const kube = hasCluster
-        ? await Kube.connect({
-            kubeconfig: o.kubeconfig,
-            context: o.context,
-            env: ctx.env,
-            maskSecret: ctx.maskSecret,
-            sleep: ctx.sleep,
-            onRetry: ctx.log.warning,
-          })
-        : undefined;
+      const kube = hasCluster ? await connect(o, ctx) : undefined;
       if (kube) {
         rb.target['cluster'] = kube.server;
         lease = await acquireLease(kube, {
@@ -274,8 +265,8 @@ export const backup = defineProcedure({
     rb.metrics['pqc_backup_success'] = failure ? 0 : 1;
     rb.metrics['pqc_backup_duration_seconds'] = seconds;
     if (!failure) rb.metrics['pqc_backup_size_bytes'] = size;
-    try {
-      const pushed = await pushRun(
+    await recordPush(rb, () =>
+      pushRun(
         o.pushgatewayUrl,
         'pqc-ops-backup',
         o.prefix,
@@ -306,20 +297,8 @@ export const backup = defineProcedure({
           help: 'Unix time of the last successful backup.',
           value: Math.floor(ctx.now().getTime() / 1000),
         },
-      );
-      if (pushed)
-        rb.check({
-          name: 'metrics',
-          status: 'ok',
-          observed: `pushed ${pushed}`,
-        });
-    } catch (e) {
-      rb.check({
-        name: 'metrics',
-        status: 'warning',
-        observed: errorMessage(e),
-      });
-    }
+      ),
+    );
     const result = rb.finish(
       failure
         ? `Backup failed: ${failure.replace(/^backup: /, '')}`

@@ -33,6 +33,7 @@ import {
 import { applyConfig } from './restore-config.js';
 import { restoreInputs } from './restore-inputs.js';
 import { locateArchive, prefixOf } from './locate.js';
+import { connect } from './connect.js';
 import { defineProcedure } from './types.js';
 
 /** The runbook's "restore from last known good backup", under change control. */
@@ -118,16 +119,7 @@ export const restore = defineProcedure({
         ? o.ageRecipients
         : await Promise.all(identities.slice(0, 1).map(recipientOf)),
     );
-    const kube = needKube
-      ? await Kube.connect({
-          kubeconfig: o.kubeconfig,
-          context: o.context,
-          env: ctx.env,
-          maskSecret: ctx.maskSecret,
-          sleep: ctx.sleep,
-          onRetry: ctx.log.warning,
-        })
-      : undefined;
+    const kube = needKube ? await connect(o, ctx) : undefined;
     const ep: PgEndpoint | undefined = dbMode
       ? await databaseEndpoint(o, dbMode, kube, o.namespace, ctx.maskSecret)
       : undefined;
