@@ -25,6 +25,11 @@ export interface Mutation {
   execute(plan: Plan): Promise<void>;
   /** Checks afterwards that the changes took effect. */
   verify(plan: Plan): Promise<void>;
+  /**
+   * Takes the target's lock (a Lease) before the drift check, so no other run
+   * changes the target between that check and the changes; returns its release.
+   */
+  lock?(): Promise<() => Promise<void>>;
 }
 
 export interface ChangeControlInput {
@@ -75,26 +80,31 @@ export async function runChangeControlled(
   if (cc.mode === 'plan' || plan.changes.length === 0) {
     return { plan, sha256, planFile, applied: false };
   }
-  if (cc.mode === 'apply') {
-    const moved = drift(plan.basis, await m.liveState(plan));
-    if (moved.length > 0) {
+  const release = await m.lock?.();
+  try {
+    if (cc.mode === 'apply') {
+      const moved = drift(plan.basis, await m.liveState(plan));
+      if (moved.length > 0) {
+        rb.check({
+          name: 'drift',
+          status: 'failed',
+          observed: `${moved.length} object(s) changed since the plan`,
+          detail: moved.join('; '),
+        });
+        throw new RefusedError(
+          `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
+        );
+      }
       rb.check({
         name: 'drift',
-        status: 'failed',
-        observed: `${moved.length} object(s) changed since the plan`,
-        detail: moved.join('; '),
+        status: 'ok',
+        observed: 'live state matches the plan',
       });
-      throw new RefusedError(
-        `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
-      );
     }
-    rb.check({
-      name: 'drift',
-      status: 'ok',
-      observed: 'live state matches the plan',
-    });
+    await m.execute(plan);
+    await m.verify(plan);
+  } finally {
+    await release?.();
   }
-  await m.execute(plan);
-  await m.verify(plan);
   return { plan, sha256, planFile, applied: true };
 }

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
 import { input } from '../inputs/spec.js';
+import { acquireLease } from '../kube/lease.js';
 import { waitForRollout } from '../kube/rollout.js';
 import { runChangeControlled, type Mutation } from '../plan/change-control.js';
 import { serializePlan, type Plan, type StateRef } from '../plan/plan.js';
@@ -28,6 +30,11 @@ const inputs = {
     default: '5m',
     description:
       'How long to wait for the scaled Deployment to become available.',
+  }),
+  lockName: input.kubeName('lock-name', {
+    default: 'pqc-ops-scale',
+    description:
+      'Lease (in the namespace) held while applying, so two runs never change the Deployment at once.',
   }),
   ...changeControlInputs,
 };
@@ -126,6 +133,27 @@ export const scale = defineProcedure({
           );
           rb.change(c.action, object, c.undo);
         }
+      },
+      async lock() {
+        const lease = await acquireLease(kube, {
+          namespace: ns,
+          name: o.lockName,
+          durationSeconds: Math.ceil(o.timeout / 1000) + 60,
+          now: ctx.now,
+        });
+        rb.check({
+          name: 'lock',
+          status: 'ok',
+          observed: `holding Lease ${ns}/${o.lockName}`,
+        });
+        return () =>
+          lease
+            .release()
+            .catch((e: unknown) =>
+              ctx.log.warning(
+                `releasing Lease ${ns}/${o.lockName}: ${errorMessage(e)}`,
+              ),
+            );
       },
       async verify() {
         const st = await waitForRollout(kube, ns, name, {

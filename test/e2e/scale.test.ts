@@ -1,35 +1,38 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
-import { runBundle } from '../helpers/bundle.js';
+import { root, runBundle } from '../helpers/bundle.js';
 
 const ns = 'pqc-audit';
 let sim: KubeSim;
 
-beforeEach(async () => {
-  sim = await startKubeSim({
-    objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'pqc-audit', namespace: ns },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'pqc-audit' } },
-          template: {
-            metadata: { labels: { app: 'pqc-audit' } },
-            spec: { containers: [{ name: 'pqc-audit', image: 'pqc-audit:1' }] },
-          },
-        },
+const objects: object[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'pqc-audit', namespace: ns },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'pqc-audit' } },
+      template: {
+        metadata: { labels: { app: 'pqc-audit' } },
+        spec: { containers: [{ name: 'pqc-audit', image: 'pqc-audit:1' }] },
       },
-    ],
-  });
+    },
+  },
+];
+
+beforeEach(async () => {
+  sim = await startKubeSim({ objects });
   await sim.settle();
 });
 afterEach(async () => sim?.close());
 
-const mutations = () => sim.writes().filter((w) => !w.path.includes('/exec'));
+/** Writes to anything but the Lease that guards an apply. */
+const mutations = () => sim.writes().filter((w) => !w.path.includes('/leases'));
 
 describe('scale: plan, approve, apply (bundle)', () => {
   it('plan changes nothing and emits the plan, its sha256 and a file', async () => {
@@ -71,8 +74,10 @@ describe('scale: plan, approve, apply (bundle)', () => {
     });
     expect(a.code, a.stdout).toBe(0);
     expect(a.outputs['applied']).toBe('true');
-    expect(mutations().map((w) => `${w.method} ${w.path}`)).toEqual([
+    expect(sim.writes().map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
       `PATCH /apis/apps/v1/namespaces/${ns}/deployments/pqc-audit/scale`,
+      `DELETE /apis/coordination.k8s.io/v1/namespaces/${ns}/leases/pqc-ops-scale`,
     ]);
     expect(
       sim.get('apps/v1', 'Deployment', ns, 'pqc-audit').spec.replicas,
@@ -136,6 +141,64 @@ describe('scale: plan, approve, apply (bundle)', () => {
     expect(
       sim.get('apps/v1', 'Deployment', ns, 'pqc-audit').spec.replicas,
     ).toBe(3);
+  });
+
+  it('a Lease held by another run refuses the apply before anything changes', async () => {
+    const p = await runBundle('scale', {
+      kubeconfig: sim.kubeconfigPath,
+      replicas: '5',
+    });
+    sim.apply({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'pqc-ops-scale', namespace: ns },
+      spec: {
+        holderIdentity: 'pqc-ops-other-run',
+        leaseDurationSeconds: 600,
+        renewTime: new Date().toISOString().replace('Z', '000Z'),
+      },
+    });
+    sim.clearJournal();
+    const a = await runBundle('scale', {
+      kubeconfig: sim.kubeconfigPath,
+      replicas: '5',
+      mode: 'apply',
+      plan: p.outputs['plan'],
+    });
+    expect(a.code).toBe(1);
+    expect(a.stdout).toMatch(
+      /::error::scale: lease pqc-audit\/pqc-ops-scale is held by pqc-ops-other-run/,
+    );
+    expect(mutations()).toEqual([]);
+    expect(
+      sim.get('apps/v1', 'Deployment', ns, 'pqc-audit').spec.replicas,
+    ).toBe(3);
+  });
+
+  it('applies under the least-privilege Role in deploy/rbac/scale.yaml', async () => {
+    await sim.close();
+    const rbac = parseAllDocuments(
+      readFileSync(join(root, 'deploy', 'rbac', 'scale.yaml'), 'utf8'),
+    ).map((d) => d.toJSON() as object);
+    sim = await startKubeSim({ rbac: true, objects: [...objects, ...rbac] });
+    await sim.settle();
+    const kc = sim.kubeconfigFor(
+      'system:serviceaccount:pqc-audit:pqc-ops-scale',
+      ['system:serviceaccounts', 'system:serviceaccounts:pqc-audit'],
+    );
+    const a = await runBundle('scale', {
+      kubeconfig: kc.path,
+      replicas: '4',
+      mode: 'auto',
+    });
+    expect(a.code, a.stdout).toBe(0);
+    expect(sim.journal.filter((j) => j.status === 403)).toEqual([]);
+    expect(
+      sim.get('apps/v1', 'Deployment', ns, 'pqc-audit').spec.replicas,
+    ).toBe(4);
+    expect(
+      sim.get('coordination.k8s.io/v1', 'Lease', ns, 'pqc-ops-scale'),
+    ).toBeUndefined();
   });
 
   it('auto plans and applies in one step', async () => {
