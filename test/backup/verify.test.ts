@@ -10,6 +10,7 @@ import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../src/procedures/backup.js';
 import { backupVerify } from '../../src/procedures/backup-verify.js';
+import { push } from '../../src/prometheus/pushgateway.js';
 import type { Procedure } from '../../src/procedures/types.js';
 import {
   startPostgres,
@@ -121,7 +122,18 @@ describe('backup-verify', () => {
     ).toBeGreaterThan(0);
   });
 
-  it('fails with a wrong identity', async () => {
+  it('fails with a wrong identity, and the backup counts as failed', async () => {
+    // Start from a good state so the 0 below is this run's doing.
+    await push(
+      new URL(gw.url),
+      'POST',
+      'pqc-ops-backup',
+      { instance: 'pqc-audit-backup' },
+      [{ name: 'pqc_backup_success', help: 'x', value: 1 }],
+    );
+    expect(
+      await gw.sample('pqc_backup_success', { job: 'pqc-ops-backup' }),
+    ).toBe(1);
     const other = await age.generateHybridIdentity();
     const ex = await runProcedure(
       verify,
@@ -130,6 +142,9 @@ describe('backup-verify', () => {
     );
     expect(ex.outputs['verified']).toBe('false');
     expect(ex.failure).toMatch(/wrong identity/);
+    expect(
+      await gw.sample('pqc_backup_success', { job: 'pqc-ops-backup' }),
+    ).toBe(0);
   });
 
   it('detects a changed byte in a plain archive', async () => {
