@@ -1,5 +1,30 @@
+import type { V1ConfigMap, V1Secret } from '@kubernetes/client-node';
 import type { Kube } from '../kube/client.js';
 import { KubeError } from '../kube/errors.js';
+
+type Obj = V1ConfigMap | V1Secret;
+
+/** The read/create/replace calls of the two kinds config.yaml holds. */
+function callsFor(kube: Kube, kind: 'ConfigMap' | 'Secret') {
+  const c = kube.core;
+  return kind === 'ConfigMap'
+    ? {
+        read: (name: string, namespace: string): Promise<Obj> =>
+          c.readNamespacedConfigMap({ name, namespace }),
+        create: (namespace: string, body: Obj): Promise<Obj> =>
+          c.createNamespacedConfigMap({ namespace, body }),
+        replace: (name: string, namespace: string, body: Obj): Promise<Obj> =>
+          c.replaceNamespacedConfigMap({ name, namespace, body }),
+      }
+    : {
+        read: (name: string, namespace: string): Promise<Obj> =>
+          c.readNamespacedSecret({ name, namespace }),
+        create: (namespace: string, body: Obj): Promise<Obj> =>
+          c.createNamespacedSecret({ namespace, body }),
+        replace: (name: string, namespace: string, body: Obj): Promise<Obj> =>
+          c.replaceNamespacedSecret({ name, namespace, body }),
+      };
+}
 
 /**
  * Creates or replaces one ConfigMap/Secret from config.yaml in `namespace`.
@@ -17,15 +42,11 @@ export async function applyConfig(
     namespace,
   };
   const name = String(meta['name']);
-  const read = () =>
-    kind === 'ConfigMap'
-      ? kube.getOrUndefined(`read ConfigMap ${namespace}/${name}`, () =>
-          kube.core.readNamespacedConfigMap({ name, namespace }),
-        )
-      : kube.getOrUndefined(`read Secret ${namespace}/${name}`, () =>
-          kube.core.readNamespacedSecret({ name, namespace }),
-        );
-  const current = await read();
+  const api = callsFor(kube, kind);
+  const what = `${kind} ${namespace}/${name}`;
+  const current = await kube.getOrUndefined(`read ${what}`, () =>
+    api.read(name, namespace),
+  );
   const body = {
     ...doc,
     metadata: {
@@ -34,56 +55,27 @@ export async function applyConfig(
         ? { resourceVersion: current.metadata?.resourceVersion }
         : {}),
     },
-  };
+  } as Obj;
   try {
-    if (kind === 'ConfigMap') {
-      if (current)
-        await kube.call(
-          `replace ConfigMap ${namespace}/${name}`,
-          () =>
-            kube.core.replaceNamespacedConfigMap({
-              name,
-              namespace,
-              body: body,
-            }),
-          false,
-        );
-      else
-        await kube.call(
-          `create ConfigMap ${namespace}/${name}`,
-          () =>
-            kube.core.createNamespacedConfigMap({
-              namespace,
-              body: body,
-            }),
-          false,
-        );
-    } else if (current)
+    if (current)
       await kube.call(
-        `replace Secret ${namespace}/${name}`,
-        () =>
-          kube.core.replaceNamespacedSecret({
-            name,
-            namespace,
-            body: body,
-          }),
+        `replace ${what}`,
+        () => api.replace(name, namespace, body),
         false,
       );
     else
       await kube.call(
-        `create Secret ${namespace}/${name}`,
-        () =>
-          kube.core.createNamespacedSecret({
-            namespace,
-            body: body,
-          }),
+        `create ${what}`,
+        () => api.create(namespace, body),
         false,
       );
   } catch (e) {
     if (e instanceof KubeError && e.code === 409)
       throw new Error(
-        `${kind} ${namespace}/${name} changed during the restore (409 Conflict); nothing else was overwritten for it`,
-        { cause: e },
+        `${what} changed during the restore (409 Conflict); nothing else was overwritten for it`,
+        {
+          cause: e,
+        },
       );
     throw e;
   }

@@ -1,7 +1,7 @@
 import type { InputSpecs, OptionsOf } from '../inputs/spec.js';
 import type { StepResult } from '../report/step-result.js';
 
-/** Where a procedure writes its messages; the action maps it to @actions/core. */
+/** Where a procedure writes its messages; the action adapter maps it to the runner log. */
 export interface Logger {
   info: (msg: string) => void;
   warning: (msg: string) => void;
