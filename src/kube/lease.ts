@@ -4,7 +4,7 @@ import type { Kube } from './client.js';
 import { KubeError } from './errors.js';
 import { RefusedError } from '../errors.js';
 
-/** A held Lease; `release` deletes our claim. */
+/** A held Lease, renewed in the background until `release` deletes our claim. */
 export interface HeldLease {
   name: string;
   namespace: string;
@@ -14,8 +14,9 @@ export interface HeldLease {
 
 /**
  * Takes a coordination.k8s.io Lease so two runs against one target never
- * overlap. A lease whose renewTime + duration has passed is stale and taken
- * over (with resourceVersion, so two takers cannot both win).
+ * overlap, and keeps renewing it until released. A lease whose renewTime +
+ * duration has passed is stale and taken over (with resourceVersion, so two
+ * takers cannot both win).
  */
 export async function acquireLease(
   kube: Kube,
@@ -25,6 +26,8 @@ export async function acquireLease(
     durationSeconds: number;
     holder?: string;
     now: () => Date;
+    /** Hears about a renewal that failed, or a lease taken by someone else. */
+    onRenewProblem?: (msg: string) => void;
   },
 ): Promise<HeldLease> {
   const holder = opts.holder ?? `pqc-ops-${randomUUID()}`;
@@ -72,11 +75,44 @@ export async function acquireLease(
     }
     throw e;
   }
+  // Renew at a third of the duration, so a long run keeps its claim and a
+  // dead one loses it within one duration.
+  const renew = async () => {
+    try {
+      const cur = await kube.call(`read ${what}`, () =>
+        kube.coordination.readNamespacedLease({ name, namespace }),
+      );
+      if (cur.spec?.holderIdentity !== holder) {
+        clearInterval(timer);
+        opts.onRenewProblem?.(
+          `${what} was taken over by ${cur.spec?.holderIdentity ?? 'nobody'}`,
+        );
+        return;
+      }
+      const body: V1Lease = {
+        ...cur,
+        spec: { ...cur.spec, renewTime: micro(opts.now()) as unknown as Date },
+      };
+      await kube.call(`renew ${what}`, () =>
+        kube.coordination.replaceNamespacedLease({ name, namespace, body }),
+      );
+    } catch (e) {
+      opts.onRenewProblem?.(
+        `renewing ${what}: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  };
+  const timer = setInterval(
+    () => void renew(),
+    Math.max(1000, (opts.durationSeconds * 1000) / 3),
+  );
+  timer.unref();
   return {
     name,
     namespace,
     holder,
     release: async () => {
+      clearInterval(timer);
       const cur = await kube.getOrUndefined(`read ${what}`, () =>
         kube.coordination.readNamespacedLease({ name, namespace }),
       );

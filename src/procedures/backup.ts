@@ -96,6 +96,7 @@ export const backup = defineProcedure({
           name: o.lockName,
           durationSeconds: Math.ceil(o.lockDuration / 1000),
           now: ctx.now,
+          onRenewProblem: ctx.log.warning,
         });
         rb.check({
           name: 'lock',

@@ -202,6 +202,7 @@ export const restore = defineProcedure({
             name: o.lockName,
             durationSeconds: Math.ceil(o.lockDuration / 1000),
             now: ctx.now,
+            onRenewProblem: ctx.log.warning,
           });
         const src: BackupSources = {};
         if (ep) src.database = { endpoint: ep, via: dbMode ?? 'url' };

@@ -140,6 +140,7 @@ export const scale = defineProcedure({
           name: o.lockName,
           durationSeconds: Math.ceil(o.timeout / 1000) + 60,
           now: ctx.now,
+          onRenewProblem: ctx.log.warning,
         });
         rb.check({
           name: 'lock',

@@ -162,37 +162,62 @@ describe('Kube wrapper against kube-sim', () => {
     });
   });
 
-  it('a lease keeps a second holder out until it goes stale', async () => {
+  it('a held lease is renewed, so it keeps a second run out past its duration', async () => {
     const now = () => new Date();
+    const problems: string[] = [];
     const a = await acquireLease(kube, {
       namespace: ns,
       name: 'lock',
-      durationSeconds: 1,
+      durationSeconds: 3,
       now,
+      onRenewProblem: (m) => problems.push(m),
     });
+    const first = sim.get('coordination.k8s.io/v1', 'Lease', ns, 'lock').spec
+      .renewTime as string;
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(
+      sim.get('coordination.k8s.io/v1', 'Lease', ns, 'lock').spec.renewTime,
+    ).not.toBe(first);
     await expect(
       acquireLease(kube, {
         namespace: ns,
         name: 'lock',
-        durationSeconds: 1,
+        durationSeconds: 3,
         now,
       }),
-    ).rejects.toThrow(/is held by pqc-ops-/);
-    await new Promise((r) => setTimeout(r, 1100));
-    const b = await acquireLease(kube, {
-      namespace: ns,
-      name: 'lock',
-      durationSeconds: 1,
-      now,
-    });
+    ).rejects.toThrow(/is held by pqc-ops-.*another run is in progress/);
     await a.release();
-    expect(
-      sim.get('coordination.k8s.io/v1', 'Lease', ns, 'lock')?.spec
-        .holderIdentity,
-    ).toBe(b.holder);
-    await b.release();
     expect(
       sim.get('coordination.k8s.io/v1', 'Lease', ns, 'lock'),
     ).toBeUndefined();
+    expect(problems).toEqual([]);
+  });
+
+  it('a stale lease of a run that died is taken over', async () => {
+    const stale = new Date(Date.now() - 120_000)
+      .toISOString()
+      .replace('Z', '000Z');
+    sim.apply({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'lock2', namespace: ns },
+      spec: {
+        holderIdentity: 'pqc-ops-dead-run',
+        leaseDurationSeconds: 60,
+        acquireTime: stale,
+        renewTime: stale,
+      },
+    });
+    const b = await acquireLease(kube, {
+      namespace: ns,
+      name: 'lock2',
+      durationSeconds: 60,
+      now: () => new Date(),
+    });
+    expect(
+      sim.get('coordination.k8s.io/v1', 'Lease', ns, 'lock2').spec
+        .holderIdentity,
+    ).toBe(b.holder);
+    await b.release();
   });
 });
