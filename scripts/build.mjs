@@ -1,6 +1,8 @@
 // Types are checked by `npm run typecheck`; ncc only transpiles and bundles.
-// Bundles the shared library once with ncc and writes a two-line entry per
+// Bundles the shared library once with ncc and writes a small entry per
 // action, so fourteen actions share one copy of client-node.
+// `node scripts/build.mjs --out <dir>` builds the same thing elsewhere (the
+// benchmarks measure the current source that way, without touching dist/).
 import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
@@ -10,11 +12,13 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { transformSync } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const dist = join(root, 'dist');
+const outAt = process.argv.indexOf('--out');
+const dist =
+  outAt > 0 ? resolve(process.argv[outAt + 1] ?? '') : join(root, 'dist');
 rmSync(dist, { recursive: true, force: true });
 
 execFileSync(
@@ -27,7 +31,7 @@ execFileSync(
     '--transpile-only',
     '--no-source-map-register',
     '-o',
-    'dist/lib',
+    relative(root, join(dist, 'lib')) || 'dist/lib',
   ],
   { cwd: root, stdio: 'inherit' },
 );
@@ -85,5 +89,5 @@ function size(dir) {
 }
 const total = size(dist);
 console.log(
-  `dist/: ${(total / 1024 / 1024).toFixed(2)} MB for ${actions.length} action(s) and the CLI`,
+  `${dist === join(root, 'dist') ? 'dist' : dist}/: ${(total / 1024 / 1024).toFixed(2)} MB for ${actions.length} action(s) and the CLI`,
 );

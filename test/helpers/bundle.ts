@@ -4,7 +4,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -19,8 +18,9 @@ let built: string | undefined;
 /**
  * The bundled entry of an action: `dist/<name>/index.js` (or
  * `$PQC_OPS_DIST/<name>/index.js`). With `fresh`, or when dist/ does not have
- * it, the current source is bundled once with ncc into a temp dir (benchmarks
- * use that to measure the code as it is, not as last committed).
+ * it, the current source is built once by scripts/build.mjs into a temp dir,
+ * exactly as `npm run build` builds dist/ (benchmarks measure the code as it
+ * is, not as last committed).
  */
 export function actionEntry(name: string, fresh = false): string {
   const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
@@ -29,25 +29,11 @@ export function actionEntry(name: string, fresh = false): string {
   if (!built) {
     built = mkdtempSync(join(tmpdir(), 'pqc-ops-dist-'));
     execFileSync(
-      join(root, 'node_modules/.bin/ncc'),
-      [
-        'build',
-        'src/lib.ts',
-        '-m',
-        '-q',
-        '--transpile-only',
-        '-o',
-        join(built, 'lib'),
-      ],
+      process.execPath,
+      [join(root, 'scripts', 'build.mjs'), '--out', built],
       { cwd: root, stdio: 'ignore' },
     );
-    writeFileSync(join(built, 'package.json'), '{ "type": "module" }\n');
   }
-  mkdirSync(join(built, name), { recursive: true });
-  writeFileSync(
-    join(built, name, 'index.js'),
-    `import { runAction } from '../lib/index.js';\nawait runAction(${JSON.stringify(name)});\n`,
-  );
   return join(built, name, 'index.js');
 }
 
