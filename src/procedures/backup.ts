@@ -1,6 +1,5 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { ConfigurationError, errorMessage } from '../errors.js';
-import { acquireLease, type HeldLease } from '../kube/lease.js';
 import { parseRecipients } from '../backup/age.js';
 import { createBackup, type BackupSources } from '../backup/create.js';
 import { pushRun, recordPush } from '../backup/metrics.js';
@@ -21,7 +20,7 @@ import {
   databaseMode,
   parseComponents,
 } from './backup-sources.js';
-import { connect } from './connect.js';
+import { connect, holdLease, type ProcedureLease } from './connect.js';
 import { defineProcedure } from './types.js';
 
 /** Written into every manifest. */
@@ -79,7 +78,7 @@ export const backup = defineProcedure({
       namespace: o.namespace,
     });
     const t0 = ctx.now();
-    let lease: HeldLease | undefined;
+    let lease: ProcedureLease | undefined;
     const outputs: Record<string, string> = {
       archive: '',
       sha256: '',
@@ -91,12 +90,10 @@ export const backup = defineProcedure({
       const kube = hasCluster ? await connect(o, ctx) : undefined;
       if (kube) {
         rb.target['cluster'] = kube.server;
-        lease = await acquireLease(kube, {
+        lease = await holdLease(kube, ctx, {
           namespace: o.namespace,
           name: o.lockName,
-          durationSeconds: Math.ceil(o.lockDuration / 1000),
-          now: ctx.now,
-          onRenewProblem: ctx.log.warning,
+          durationMs: o.lockDuration,
         });
         rb.check({
           name: 'lock',
@@ -255,12 +252,7 @@ export const backup = defineProcedure({
         'Nothing was deleted and no archive was left behind; fix the cause and run the backup again.',
       );
     } finally {
-      if (lease)
-        await lease
-          .release()
-          .catch((e: unknown) =>
-            ctx.log.warning(`releasing the Lease: ${errorMessage(e)}`),
-          );
+      await lease?.release();
     }
     const seconds = (ctx.now().getTime() - t0.getTime()) / 1000;
     rb.metrics['pqc_backup_success'] = failure ? 0 : 1;

@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ConfigurationError, RefusedError, errorMessage } from '../errors.js';
 import { Kube } from '../kube/client.js';
-import { acquireLease, type HeldLease } from '../kube/lease.js';
 import {
   parseIdentities,
   parseRecipients,
@@ -33,7 +32,7 @@ import {
 import { applyConfig } from './restore-config.js';
 import { restoreInputs } from './restore-inputs.js';
 import { locateArchive, prefixOf } from './locate.js';
-import { connect } from './connect.js';
+import { connect, holdLease, type ProcedureLease } from './connect.js';
 import { defineProcedure } from './types.js';
 
 /** The runbook's "restore from last known good backup", under change control. */
@@ -150,7 +149,7 @@ export const restore = defineProcedure({
         archiveTables: manifest.database?.tables.length ?? 0,
       });
 
-    let lease: HeldLease | undefined;
+    let lease: ProcedureLease | undefined;
     let failure: string | undefined;
     const m: Mutation = {
       procedure: 'restore',
@@ -197,12 +196,10 @@ export const restore = defineProcedure({
       },
       async execute() {
         if (kube)
-          lease = await acquireLease(kube, {
+          lease = await holdLease(kube, ctx, {
             namespace: o.namespace,
             name: o.lockName,
-            durationSeconds: Math.ceil(o.lockDuration / 1000),
-            now: ctx.now,
-            onRenewProblem: ctx.log.warning,
+            durationMs: o.lockDuration,
           });
         const src: BackupSources = {};
         if (ep) src.database = { endpoint: ep, via: dbMode ?? 'url' };
@@ -319,12 +316,7 @@ export const restore = defineProcedure({
         detail: e instanceof RefusedError ? 'nothing was changed' : undefined,
       });
     } finally {
-      if (lease)
-        await lease
-          .release()
-          .catch((e: unknown) =>
-            ctx.log.warning(`releasing the Lease: ${errorMessage(e)}`),
-          );
+      await lease?.release();
     }
     const failedCheck = rb.checks.find((c) => c.status === 'failed');
     if (!failure && failedCheck)

@@ -1,13 +1,11 @@
 import { join } from 'node:path';
-import { errorMessage } from '../errors.js';
 import { input } from '../inputs/spec.js';
-import { acquireLease } from '../kube/lease.js';
 import { waitForRollout } from '../kube/rollout.js';
 import { runChangeControlled, type Mutation } from '../plan/change-control.js';
 import { serializePlan, type Plan, type StateRef } from '../plan/plan.js';
 import { ResultBuilder } from '../report/step-result.js';
 import { changeControlInputs, kubeInputs } from './common-inputs.js';
-import { connect } from './connect.js';
+import { connect, holdLease } from './connect.js';
 import { defineProcedure } from './types.js';
 
 const inputs = {
@@ -135,26 +133,17 @@ export const scale = defineProcedure({
         }
       },
       async lock() {
-        const lease = await acquireLease(kube, {
+        const lease = await holdLease(kube, ctx, {
           namespace: ns,
           name: o.lockName,
-          durationSeconds: Math.ceil(o.timeout / 1000) + 60,
-          now: ctx.now,
-          onRenewProblem: ctx.log.warning,
+          durationMs: o.timeout + 60_000,
         });
         rb.check({
           name: 'lock',
           status: 'ok',
           observed: `holding Lease ${ns}/${o.lockName}`,
         });
-        return () =>
-          lease
-            .release()
-            .catch((e: unknown) =>
-              ctx.log.warning(
-                `releasing Lease ${ns}/${o.lockName}: ${errorMessage(e)}`,
-              ),
-            );
+        return lease.release;
       },
       async verify() {
         const st = await waitForRollout(kube, ns, name, {
