@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { lastError, tail } from '../postgres/endpoint.js';
+import { tail, throwIfFailed } from '../postgres/endpoint.js';
 import type { CommandRunner } from '../runner.js';
 import { HashCounter } from './archive-writer.js';
 
@@ -38,14 +38,7 @@ export async function spoolCommand(
         : `spooling ${tool} output failed: ${e.message}`,
     );
   }
-  if (exit.status === 'rejected')
-    throw exit.reason instanceof Error
-      ? exit.reason
-      : new Error(String(exit.reason));
-  if (exit.value !== 0)
-    throw new Error(
-      `${tool} on ${runner.where} failed (exit ${exit.value}): ${lastError(err())}`,
-    );
+  throwIfFailed(exit, tool, runner.where, err());
   if (counter.size === 0)
     throw new Error(`${tool} on ${runner.where} produced no output`);
   return { sha256: counter.digest(), size: counter.size };

@@ -73,6 +73,26 @@ export function lastError(stderr: string): string {
   );
 }
 
+/**
+ * Throws the one line that explains a settled command: the error it died
+ * with, or its non-zero exit code and the last line of its stderr.
+ */
+export function throwIfFailed(
+  exit: PromiseSettledResult<number>,
+  tool: string,
+  where: string,
+  stderr: string,
+): void {
+  if (exit.status === 'rejected')
+    throw exit.reason instanceof Error
+      ? exit.reason
+      : new Error(String(exit.reason));
+  if (exit.value !== 0)
+    throw new Error(
+      `${tool} on ${where} failed (exit ${exit.value}): ${lastError(stderr)}`,
+    );
+}
+
 /** SQL that prints one JSON line `{"s":schema,"t":table,"n":rows}` per user table. */
 export const COUNT_TABLES_SQL = `SELECT format('SELECT json_build_object(''s'', %L::text, ''t'', %L::text, ''n'', count(*)) FROM %I.%I', n.nspname, c.relname, n.nspname, c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -12,6 +12,7 @@ import {
   PSQL_FLAGS,
   quoteIdent,
   startTool,
+  throwIfFailed,
   tail,
   type PgEndpoint,
 } from './endpoint.js';
@@ -81,14 +82,7 @@ export async function restoreStream(
       ? feed.reason
       : new Error(String(feed.reason));
   }
-  if (exit.status === 'rejected')
-    throw exit.reason instanceof Error
-      ? exit.reason
-      : new Error(String(exit.reason));
-  if (exit.value !== 0)
-    throw new Error(
-      `pg_restore on ${ep.runner.where} failed (exit ${exit.value}): ${lastError(err())}`,
-    );
+  throwIfFailed(exit, 'pg_restore', ep.runner.where, err());
 }
 
 /**
