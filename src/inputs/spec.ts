@@ -53,6 +53,13 @@ function make<T>(
 type Opt = Common & { default?: string };
 type Req = Common & { default: string | undefined };
 
+/** The accepted forms shared by a required and an optional factory. */
+const FORM = {
+  duration: 'a duration such as 30s, 5m, 24h or 7d',
+  kubeName: 'a Kubernetes name (lowercase letters, digits, - and .)',
+  selector: 'a label selector such as app=pqc-audit,tier in (web,api)',
+};
+
 /** Factories for the input forms; `optional` ones yield undefined when empty. */
 export const input = {
   string: (name: string, c: Opt) =>
@@ -73,12 +80,12 @@ export const input = {
     );
   },
   duration: (name: string, c: Req) =>
-    make(name, c, 'a duration such as 30s, 5m, 24h or 7d', p.parseDuration, 0),
+    make(name, c, FORM.duration, p.parseDuration, 0),
   optionalDuration: (name: string, c: Opt) =>
     make(
       name,
       c,
-      'a duration such as 30s, 5m, 24h or 7d',
+      FORM.duration,
       p.parseDuration,
       undefined as number | undefined,
     ),
@@ -87,34 +94,22 @@ export const input = {
   size: (name: string, c: Req) =>
     make(name, c, 'a size such as 512Mi or 2GB', p.parseSize, 0),
   kubeName: (name: string, c: Req) =>
-    make(
-      name,
-      c,
-      'a Kubernetes name (lowercase letters, digits, - and .)',
-      p.parseKubeName,
-      '',
-    ),
+    make(name, c, FORM.kubeName, p.parseKubeName, ''),
   optionalKubeName: (name: string, c: Opt) =>
     make(
       name,
       c,
-      'a Kubernetes name (lowercase letters, digits, - and .)',
+      FORM.kubeName,
       p.parseKubeName,
       undefined as string | undefined,
     ),
   selector: (name: string, c: Req) =>
-    make(
-      name,
-      c,
-      'a label selector such as app=pqc-audit,tier in (web,api)',
-      p.parseLabelSelector,
-      '',
-    ),
+    make(name, c, FORM.selector, p.parseLabelSelector, ''),
   optionalSelector: (name: string, c: Opt) =>
     make(
       name,
       c,
-      'a label selector such as app=pqc-audit,tier in (web,api)',
+      FORM.selector,
       p.parseLabelSelector,
       undefined as string | undefined,
     ),
