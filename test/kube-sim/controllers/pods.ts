@@ -177,17 +177,7 @@ function step(core: SimCore, pod: Obj, s: PodState) {
     s.lastRestart = Date.now();
     pod.status = buildStatus(pod, s, initial);
     core.store.update(rt, pod, { subresource: 'status', trusted: true });
-    if (s.behavior === 'crashloop')
-      for (const c of containers)
-        recordEvent(
-          core,
-          pod,
-          'Warning',
-          'BackOff',
-          `Back-off restarting failed container ${String(c.name)} in pod ${name}_${ns}(${String(pod.metadata.uid)})`,
-          'kubelet',
-          `spec.containers{${String(c.name)}}`,
-        );
+    if (s.behavior === 'crashloop') recordBackOffs(core, pod, containers);
     return;
   }
   const every =
@@ -202,19 +192,24 @@ function step(core: SimCore, pod: Obj, s: PodState) {
     for (const c of containers) core.logs.restart(ns, name, String(c.name));
     pod.status = buildStatus(pod, s, restarts + 1);
     core.store.update(rt, pod, { subresource: 'status', trusted: true });
-    if (s.behavior === 'crashloop')
-      for (const c of containers)
-        recordEvent(
-          core,
-          pod,
-          'Warning',
-          'BackOff',
-          `Back-off restarting failed container ${String(c.name)} in pod ${name}_${ns}(${String(pod.metadata.uid)})`,
-          'kubelet',
-          `spec.containers{${String(c.name)}}`,
-        );
+    if (s.behavior === 'crashloop') recordBackOffs(core, pod, containers);
     core.noiseWrites += core.store.writes - before;
   }
+}
+
+/** The kubelet's BackOff event for every container of a crash-looping pod. */
+function recordBackOffs(core: SimCore, pod: Obj, containers: Obj[]): void {
+  const { name, namespace, uid } = pod.metadata as Record<string, string>;
+  for (const c of containers)
+    recordEvent(
+      core,
+      pod,
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${String(c.name)} in pod ${name}_${namespace}(${uid})`,
+      'kubelet',
+      `spec.containers{${String(c.name)}}`,
+    );
 }
 
 /** Is the pod Ready (counts as available: minReadySeconds is ignored)? */
