@@ -1,7 +1,7 @@
 import { ConfigurationError, errorMessage } from './errors.js';
 import { executeProcedure } from './execute.js';
 import { getProcedure } from './procedures/registry.js';
-import type { Logger } from './procedures/types.js';
+import type { Logger } from './procedure.js';
 import { fitMarkdown, SUMMARY_LIMIT_BYTES } from './report/markdown.js';
 
 /**

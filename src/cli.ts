@@ -1,7 +1,7 @@
 import { ConfigurationError, errorMessage } from './errors.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
-import type { Logger, Procedure } from './procedures/types.js';
+import type { Logger, Procedure } from './procedure.js';
 
 /** Exit codes: 0 ok, 1 a procedure failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

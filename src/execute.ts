@@ -7,7 +7,7 @@ import type {
   Procedure,
   ProcedureContext,
   ProcedureOutcome,
-} from './procedures/types.js';
+} from './procedure.js';
 import { renderResult } from './report/markdown.js';
 import { persistResult, resultsDir } from './report/persist.js';
 

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { COMMON_OUTPUTS, type Procedure } from '../procedures/types.js';
+import { COMMON_OUTPUTS, type Procedure } from '../procedure.js';
 
 /** The action.yml metadata an action folder must hold for a procedure. */
 export function actionMetadata(p: Procedure): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { V1Status } from '@kubernetes/client-node';
-import type { CommandRunner, RunningCommand } from '../runner.js';
-import { quietPassThrough } from '../runner.js';
+import type { CommandRunner, RunningCommand } from '../process/runner.js';
+import { quietPassThrough } from '../process/runner.js';
 import type { Kube } from './client.js';
 import { KubeError, toKubeError } from './errors.js';
 

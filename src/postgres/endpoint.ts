@@ -1,5 +1,6 @@
-import type { CommandRunner, RunningCommand } from '../runner.js';
+import type { CommandRunner, RunningCommand } from '../process/runner.js';
 import { pgEnv, quoteIdent, type PgTarget } from './url.js';
+export { lastError, tail, throwIfFailed } from '../process/output.js';
 
 /**
  * Where the PostgreSQL client tools run and how they reach the database: on
@@ -49,49 +50,6 @@ export function podEndpoint(
 
 /** psql flags for machine-readable, stop-on-error sessions. */
 export const PSQL_FLAGS = ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1'];
-
-/** Keeps the last `max` bytes of a stream, for error messages. */
-export function tail(stream: NodeJS.ReadableStream, max = 4096): () => string {
-  let buf = '';
-  stream.on('data', (c: Buffer | string) => {
-    buf = (buf + String(c)).slice(-max);
-  });
-  stream.on('error', () => undefined);
-  return () => buf.trim();
-}
-
-/** The most telling line of a tool's stderr. */
-export function lastError(stderr: string): string {
-  const lines = stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const err = lines.filter((l) => /error|fatal|could not|failed/i.test(l));
-  return (
-    (err.length > 0 ? err.slice(-2) : lines.slice(-1)).join(' / ') ||
-    'no message'
-  );
-}
-
-/**
- * Throws the one line that explains a settled command: the error it died
- * with, or its non-zero exit code and the last line of its stderr.
- */
-export function throwIfFailed(
-  exit: PromiseSettledResult<number>,
-  tool: string,
-  where: string,
-  stderr: string,
-): void {
-  if (exit.status === 'rejected')
-    throw exit.reason instanceof Error
-      ? exit.reason
-      : new Error(String(exit.reason));
-  if (exit.value !== 0)
-    throw new Error(
-      `${tool} on ${where} failed (exit ${exit.value}): ${lastError(stderr)}`,
-    );
-}
 
 /** SQL that prints one JSON line `{"s":schema,"t":table,"n":rows}` per user table. */
 export const COUNT_TABLES_SQL = `SELECT format('SELECT json_build_object(''s'', %L::text, ''t'', %L::text, ''n'', count(*)) FROM %I.%I', n.nspname, c.relname, n.nspname, c.relname)

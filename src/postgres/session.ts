@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { RunningCommand } from '../runner.js';
-import type { TableCount } from '../backup/manifest.js';
+import type { RunningCommand } from '../process/runner.js';
+import type { TableCount } from './counts.js';
 import {
   COUNT_TABLES_SQL,
   lastError,

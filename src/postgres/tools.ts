@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
-import { hashFile } from '../backup/archive-writer.js';
-import { spoolCommand } from '../backup/spool.js';
-import type { TableCount } from '../backup/manifest.js';
-import { LocalRunner, runToEnd } from '../runner.js';
+import { hashFile } from '../process/hash.js';
+import { spoolCommand } from '../process/spool.js';
+import type { TableCount } from './counts.js';
+import { LocalRunner, runToEnd } from '../process/runner.js';
 import {
   COUNT_TABLES_SQL,
   lastError,

@@ -1,9 +1,9 @@
-import type { Procedure } from './types.js';
-import { backup } from './backup.js';
-import { backupVerify } from './backup-verify.js';
-import { health } from './health.js';
-import { restore } from './restore.js';
-import { scale } from './scale.js';
+import type { Procedure } from '../procedure.js';
+import { backup } from './backup/procedure.js';
+import { backupVerify } from './backup-verify/procedure.js';
+import { health } from './health/procedure.js';
+import { restore } from './restore/procedure.js';
+import { scale } from './scale/procedure.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
 export const procedures: Record<string, Procedure> = {

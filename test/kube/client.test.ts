@@ -4,7 +4,7 @@ import { KubeError } from '../../src/kube/errors.js';
 import { PodRunner } from '../../src/kube/exec.js';
 import { acquireLease } from '../../src/kube/lease.js';
 import { restartDeployment, waitForRollout } from '../../src/kube/rollout.js';
-import { runToEnd } from '../../src/runner.js';
+import { runToEnd } from '../../src/process/runner.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 
 let sim: KubeSim;

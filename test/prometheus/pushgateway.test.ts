@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pushRun } from '../../src/backup/metrics.js';
+import { pushRun } from '../../src/archive/metrics.js';
 import { exposition, groupUrl } from '../../src/prometheus/pushgateway.js';
 import { startPushgateway, type Pushgateway } from '../services/index.js';
 

@@ -1,0 +1,199 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RefusedError } from '../errors.js';
+import type { Kube } from '../kube/client.js';
+import type { PgEndpoint } from '../postgres/endpoint.js';
+import { SnapshotSession } from '../postgres/session.js';
+import { dumpToFile } from '../postgres/tools.js';
+import type { CommandRunner } from '../process/runner.js';
+import type { Recipients } from './age.js';
+import {
+  writeArchive,
+  type MemberSource,
+  type WrittenArchive,
+} from './archive-writer.js';
+import { collectConfig, type ConfigSnapshot } from './config.js';
+import {
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  MEMBERS,
+  type Manifest,
+} from './manifest.js';
+import { archiveName } from './retention.js';
+import { spoolCommand } from '../process/spool.js';
+
+/** Where each component comes from. */
+export interface BackupSources {
+  database?: { endpoint: PgEndpoint; via: 'url' | 'exec' };
+  config?: { kube: Kube; namespace: string; selector?: string };
+  appdata?: {
+    runner: CommandRunner & { pod?: string; container?: string };
+    path: string;
+  };
+}
+
+/** The run's settings. */
+export interface BackupSettings {
+  dir: string;
+  prefix: string;
+  recipients?: Recipients;
+  allowPlaintextSecrets: boolean;
+  now: () => Date;
+  info: (m: string) => void;
+  mask: (s: string) => void;
+  cluster?: string;
+  namespace?: string;
+  version: string;
+}
+
+/** What a finished backup produced. */
+export interface BackupOutcome {
+  archive: WrittenArchive;
+  manifest: Manifest;
+  config?: ConfigSnapshot;
+}
+
+/**
+ * Collects config (in memory), the dump and the app data (spooled to a private
+ * directory on the destination's filesystem), writes the manifest first and
+ * the archive atomically. The spool is removed whatever happens.
+ */
+export async function createBackup(
+  src: BackupSources,
+  s: BackupSettings,
+): Promise<BackupOutcome> {
+  const startedAt = s.now();
+  const name = archiveName(s.prefix, startedAt, s.recipients !== undefined);
+  let config: ConfigSnapshot | undefined;
+  if (src.config) {
+    config = await collectConfig(
+      src.config.kube,
+      src.config.namespace,
+      src.config.selector,
+      s.mask,
+    );
+    s.info(
+      `config: ${config.configMaps.length} ConfigMap(s), ${config.secrets.length} Secret(s)`,
+    );
+    if (
+      config.secrets.length > 0 &&
+      !s.recipients &&
+      !s.allowPlaintextSecrets
+    ) {
+      throw new RefusedError(
+        `the configuration holds ${config.secrets.length} Secret(s) and no age recipient is set: Secrets are never written unencrypted. Set 'age-recipients', or 'allow-plaintext-secrets: true' to accept a plaintext archive`,
+      );
+    }
+  }
+  const spool = await mkdtemp(join(s.dir, '.pqc-ops-spool-'));
+  try {
+    const members: MemberSource[] = [];
+    const manifest: Manifest = {
+      format: FORMAT_NAME,
+      formatVersion: FORMAT_VERSION,
+      createdBy: `pqc-ops ${s.version}`,
+      startedAt: startedAt.toISOString(),
+      endedAt: '',
+      source: { cluster: s.cluster, namespace: s.namespace },
+      members: [],
+    };
+    if (src.database) {
+      const ep = src.database.endpoint;
+      const { session, snapshot, database, serverVersion } =
+        await SnapshotSession.open(ep);
+      try {
+        s.info(
+          `database: dumping ${database} (PostgreSQL ${serverVersion}) in snapshot ${snapshot}`,
+        );
+        const path = join(spool, MEMBERS.database);
+        const [dump, tables] = await Promise.all([
+          dumpToFile(ep, snapshot, path),
+          session.countTables(),
+        ]);
+        await session.close();
+        members.push({ name: MEMBERS.database, path, ...dump });
+        manifest.source.database = {
+          name: database,
+          serverVersion,
+          via: src.database.via,
+        };
+        manifest.database = {
+          member: MEMBERS.database,
+          format: 'pg_dump custom (-Fc)',
+          snapshot,
+          tables,
+        };
+        s.info(`database: ${dump.size} bytes, ${tables.length} table(s)`);
+      } finally {
+        session.kill();
+      }
+    }
+    if (config) {
+      members.push({
+        name: MEMBERS.config,
+        data: config.yaml,
+        size: config.yaml.length,
+        sha256: config.sha256,
+      });
+      manifest.source.configSelector = src.config?.selector ?? '';
+      manifest.config = {
+        configMaps: config.configMaps,
+        secrets: config.secrets,
+      };
+    }
+    if (src.appdata) {
+      const path = join(spool, MEMBERS.appdata);
+      const a = await spoolCommand(
+        src.appdata.runner,
+        ['tar', '-C', src.appdata.path, '-cf', '-', '.'],
+        path,
+      );
+      members.push({ name: MEMBERS.appdata, path, ...a });
+      manifest.source.appdata = {
+        pod: src.appdata.runner.pod ?? '',
+        container: src.appdata.runner.container ?? '',
+        path: src.appdata.path,
+      };
+      s.info(
+        `appdata: ${a.size} bytes from ${src.appdata.path} in ${src.appdata.runner.where}`,
+      );
+    }
+    if (s.recipients) manifest.encryption = { recipients: s.recipients.kind };
+    manifest.members = members.map((m) => ({
+      name: m.name,
+      component: componentOf(m.name),
+      size: m.size,
+      sha256: m.sha256,
+    }));
+    manifest.endedAt = s.now().toISOString();
+    const json = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
+    const { createHash } = await import('node:crypto');
+    const all: MemberSource[] = [
+      {
+        name: MEMBERS.manifest,
+        data: json,
+        size: json.length,
+        sha256: createHash('sha256').update(json).digest('hex'),
+      },
+      ...members,
+    ];
+    const archive = await writeArchive({
+      dir: s.dir,
+      name,
+      members: all,
+      recipients: s.recipients,
+      mtime: startedAt,
+    });
+    return { archive, manifest, config };
+  } finally {
+    await rm(spool, { recursive: true, force: true });
+  }
+}
+
+function componentOf(name: string): 'database' | 'config' | 'appdata' {
+  return name === MEMBERS.database
+    ? 'database'
+    : name === MEMBERS.config
+      ? 'config'
+      : 'appdata';
+}

@@ -1,0 +1,66 @@
+import { input } from '../../inputs/spec.js';
+import {
+  appdataInputs,
+  archiveLocationInputs,
+  databaseInputs,
+  pushgatewayInput,
+} from '../../inputs/groups-archive.js';
+import { changeControlInputs, kubeInputs } from '../../inputs/groups.js';
+
+/** Inputs of the restore procedure. */
+export const restoreInputs = {
+  ...kubeInputs,
+  namespace: input.kubeName('namespace', {
+    default: 'pqc-audit',
+    description:
+      'Namespace the ConfigMaps and Secrets are restored into, and of the pods and the Lease.',
+  }),
+  ...archiveLocationInputs,
+  archive: input.path('archive', {
+    description:
+      'The archive to restore. Empty: the newest archive of prefix in destination.',
+  }),
+  ageIdentity: input.string('age-identity', {
+    secret: true,
+    description:
+      'age identity for an encrypted archive (AGE-SECRET-KEY-1... or AGE-SECRET-KEY-PQ-1...).',
+  }),
+  components: input.list('components', {
+    default: 'database,config,appdata',
+    description:
+      'What to restore: database, config, appdata (those the archive holds).',
+  }),
+  ...databaseInputs,
+  ...appdataInputs,
+  appdataPath: input.string('appdata-path', {
+    description:
+      'App data directory in the application pod. Empty: the path recorded in the archive.',
+  }),
+  safetyDestination: input.path('safety-destination', {
+    description:
+      "Directory for the safety backup taken before apply. Empty: the archive's directory.",
+  }),
+  safetyPrefix: input.requiredString('safety-prefix', {
+    default: 'pqc-audit-emergency',
+    description: 'Prefix of the safety backup archive.',
+  }),
+  ageRecipients: input.list('age-recipients', {
+    description:
+      'Recipients of the safety backup. Empty: the recipient of age-identity (the same key as the archive).',
+  }),
+  allowPlaintextSecrets: input.boolean('allow-plaintext-secrets', {
+    default: 'false',
+    description: 'Allow a plaintext safety backup that holds Secrets.',
+  }),
+  lockName: input.kubeName('lock-name', {
+    default: 'pqc-ops-backup',
+    description:
+      'Lease shared with backup, so a restore and a backup of one target never overlap.',
+  }),
+  lockDuration: input.duration('lock-duration', {
+    default: '2h',
+    description: 'Lease duration.',
+  }),
+  ...changeControlInputs,
+  ...pushgatewayInput,
+};

@@ -1,0 +1,45 @@
+// What a finished command said: the tail of its stderr, its most telling line,
+// and one error that explains its failure.
+
+/** Keeps the last `max` bytes of a stream, for error messages. */
+export function tail(stream: NodeJS.ReadableStream, max = 4096): () => string {
+  let buf = '';
+  stream.on('data', (c: Buffer | string) => {
+    buf = (buf + String(c)).slice(-max);
+  });
+  stream.on('error', () => undefined);
+  return () => buf.trim();
+}
+
+/** The most telling line of a tool's stderr. */
+export function lastError(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const err = lines.filter((l) => /error|fatal|could not|failed/i.test(l));
+  return (
+    (err.length > 0 ? err.slice(-2) : lines.slice(-1)).join(' / ') ||
+    'no message'
+  );
+}
+
+/**
+ * Throws the one line that explains a settled command: the error it died
+ * with, or its non-zero exit code and the last line of its stderr.
+ */
+export function throwIfFailed(
+  exit: PromiseSettledResult<number>,
+  tool: string,
+  where: string,
+  stderr: string,
+): void {
+  if (exit.status === 'rejected')
+    throw exit.reason instanceof Error
+      ? exit.reason
+      : new Error(String(exit.reason));
+  if (exit.value !== 0)
+    throw new Error(
+      `${tool} on ${where} failed (exit ${exit.value}): ${lastError(stderr)}`,
+    );
+}
