@@ -1,7 +1,8 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import * as importX from 'eslint-plugin-import-x';
+import { layersConfig } from './eslint/layers.js';
 
 export default tseslint.config(
   {
@@ -47,4 +48,5 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  layersConfig(importX),
 );

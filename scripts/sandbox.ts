@@ -1,28 +1,102 @@
 // `npm run sandbox`: a simulated cluster (kube-sim seeded with the PQC audit
 // Deployment, a PostgreSQL pod and certificates), a real PostgreSQL and a real
-// Pushgateway; runs `pqc-ops daily` against them through the real CLI bundle,
-// prints what it printed, and stops everything.
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+// Pushgateway; runs `pqc-ops daily` against them through the real CLI bundle
+// (dist/, or $PQC_OPS_DIST), prints what it printed, and stops everything.
+// Missing peers are installed the way the test command does it
+// (scripts/install-test-deps.sh, as root, unless PQC_OPS_SANDBOX_NO_INSTALL=1);
+// without a Pushgateway it runs without metrics and says so. Encryption needs
+// no `age` program: the CLI encrypts with the age-encryption package.
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { startKubeSim } from '../test/kube-sim/index.js';
 import {
+  pgBinDir,
   startHttpEndpoint,
   startPostgres,
   startPushgateway,
 } from '../test/services/index.js';
 
 const root = new URL('..', import.meta.url).pathname;
+const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
 const ns = 'pqc-audit';
 
 const step = (m: string) => process.stderr.write(`sandbox: ${m}\n`);
 
-step('starting PostgreSQL, the Pushgateway and the API simulator...');
+/** Whether a program can be run: a path, or a name found on PATH. */
+function runnable(program: string): boolean {
+  const candidates = program.includes('/')
+    ? [program]
+    : (process.env['PATH'] ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, program));
+  return candidates.some((f) => {
+    try {
+      accessSync(f, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function hasPostgres(): boolean {
+  try {
+    pgBinDir();
+  } catch {
+    return false;
+  }
+  return runnable('pg_dump') && runnable('psql');
+}
+
+const pushgatewayBin =
+  process.env['PUSHGATEWAY_BIN'] ?? 'prometheus-pushgateway';
+
+/** Installs missing peers when it can; says why not when it cannot. */
+function ensurePeers(): { pushgateway: boolean; why: string } {
+  if (runnable(pushgatewayBin) && hasPostgres())
+    return { pushgateway: true, why: '' };
+  let why: string;
+  if (process.env['PQC_OPS_SANDBOX_NO_INSTALL'] === '1')
+    why = 'PQC_OPS_SANDBOX_NO_INSTALL=1, so nothing is installed';
+  else if (process.getuid?.() !== 0)
+    why =
+      'not root, so nothing is installed (`sudo bash scripts/install-test-deps.sh` installs it)';
+  else {
+    step('installing missing peers with scripts/install-test-deps.sh...');
+    // Its exit status also reports kubectl, which the sandbox does not need.
+    spawnSync('bash', [join(root, 'scripts', 'install-test-deps.sh')], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    why = 'scripts/install-test-deps.sh did not install it';
+  }
+  if (!hasPostgres()) {
+    step(
+      `PostgreSQL 15 (server binaries under /usr/lib/postgresql, pg_dump and psql on PATH) is missing: ${why}.`,
+    );
+    process.exit(1);
+  }
+  return { pushgateway: runnable(pushgatewayBin), why };
+}
+
+const peers = ensurePeers();
+if (!peers.pushgateway)
+  step(
+    `running WITHOUT the Pushgateway: ${pushgatewayBin} is not installed (${peers.why}); backup metrics are not pushed.`,
+  );
+if (!runnable('age'))
+  step(
+    'the age program is not installed; not needed: the backup is encrypted with the age-encryption package.',
+  );
+
+step(
+  `starting PostgreSQL, ${peers.pushgateway ? 'the Pushgateway, ' : ''}an HTTP endpoint and the API simulator...`,
+);
 const [pg, push, app] = await Promise.all([
   startPostgres(),
-  startPushgateway(),
+  peers.pushgateway ? startPushgateway() : undefined,
   startHttpEndpoint(),
 ]);
 const sim = await startKubeSim({
@@ -65,7 +139,7 @@ try {
   const age = await import('age-encryption');
   const recipient = await age.identityToRecipient(await age.generateIdentity());
   const args = [
-    join(root, 'dist', 'cli', 'index.js'),
+    join(dist, 'cli', 'index.js'),
     'daily',
     '--kubeconfig',
     sim.kubeconfigPath,
@@ -90,7 +164,9 @@ try {
         ...process.env,
         PQC_OPS_DATABASE_URL: pg.url('pqc_audit'),
         PQC_OPS_DESTINATION: backups,
-        PQC_OPS_PUSHGATEWAY_URL: push.url,
+        // The sandbox has no app data volume: back up what it has.
+        PQC_OPS_INCLUDE: 'database,config',
+        ...(push ? { PQC_OPS_PUSHGATEWAY_URL: push.url } : {}),
         PQC_OPS_AGE_RECIPIENTS: recipient,
         RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'pqc-ops-sandbox-')),
       },
@@ -100,14 +176,16 @@ try {
   step(`pqc-ops daily exited ${code}`);
   step(`backup archives: ${readdirSync(backups).join(', ') || 'none'}`);
   step(
-    `Pushgateway: pqc_backup_success ${String(await push.sample('pqc_backup_success'))}`,
+    push
+      ? `Pushgateway: pqc_backup_success ${String(await push.sample('pqc_backup_success'))}`
+      : 'Pushgateway: none (ran without it; no metrics were pushed)',
   );
 } finally {
   step('stopping everything...');
   await Promise.allSettled([
     sim.close(),
     pg.destroy(),
-    push.stop(),
+    push?.stop(),
     app.close(),
   ]);
 }

@@ -1,31 +1,51 @@
-import { ConfigurationError, errorMessage } from './errors.js';
+import { errorMessage } from './errors.js';
 import { executeProcedure } from './execute.js';
 import { getProcedure } from './procedures/registry.js';
 import type { Logger } from './procedure.js';
 import { fitMarkdown, SUMMARY_LIMIT_BYTES } from './report/markdown.js';
+import { oneLine } from './report/escape.js';
+
+/** How long a cancelled run may take to clean up before the process exits anyway. */
+const CANCEL_GRACE_MS = 8_000;
 
 /**
  * The whole GitHub Action for one procedure: inputs, run, outputs, the job
- * summary (written once) and the result file; `setFailed` on any throw.
+ * summary (written once) and the result file, whatever happens; `setFailed`
+ * with one line when it failed. SIGTERM/SIGINT (a cancelled workflow) abort
+ * the run, which then cleans up, records and fails.
  */
 export async function runAction(name: string): Promise<void> {
   const core = await import('@actions/core');
+  const cancel = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (cancel.signal.aborted) return;
+    core.warning(`${name}: ${sig} received: cancelling and cleaning up`);
+    cancel.abort(new Error(`cancelled by ${sig}`));
+    setTimeout(() => process.exit(1), CANCEL_GRACE_MS).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     const p = getProcedure(name);
     const log: Logger = {
-      info: (m) => core.info(m),
-      warning: (m) => core.warning(m),
-      error: (m) => core.error(m),
+      info: (m) => core.info(oneLine(m)),
+      warning: (m) => core.warning(oneLine(m)),
+      error: (m) => core.error(oneLine(m)),
       debug: (m) => core.debug(m),
-      group: (n, fn) => core.group(n, fn),
+      group: (n, fn) => core.group(oneLine(n), fn),
     };
     const ex = await executeProcedure(p, {
       getInput: (n) => core.getInput(n),
       mask: (s) => core.setSecret(s),
       log,
       env: process.env,
+      signal: cancel.signal,
     });
-    for (const [k, v] of Object.entries(ex.outputs)) core.setOutput(k, v);
+    const outputs: Record<string, string> = {
+      status: ex.result.status,
+      ...ex.outputs,
+    };
+    for (const [k, v] of Object.entries(outputs)) core.setOutput(k, v);
     core.setOutput('result', JSON.stringify(ex.result));
     core.setOutput('report', ex.reportPath);
     const summary = fitMarkdown(
@@ -36,12 +56,16 @@ export async function runAction(name: string): Promise<void> {
     if (process.env['GITHUB_STEP_SUMMARY'])
       await core.summary.addRaw(summary, true).write();
     core.info(
-      `${p.name}: ${ex.result.status}: ${ex.result.summary.replace(/\*\*/g, '')}`,
+      oneLine(
+        `${p.name}: ${ex.result.status}: ${ex.result.summary.replace(/\*\*/g, '')}`,
+      ),
     );
-    if (ex.failure) core.setFailed(ex.failure);
+    if (ex.failure) core.setFailed(oneLine(ex.failure));
   } catch (e) {
-    const prefix =
-      e instanceof ConfigurationError ? 'invalid configuration: ' : '';
-    core.setFailed(`${name}: ${prefix}${errorMessage(e)}`);
+    // Only when even the record could not be written (a full disk).
+    core.setFailed(oneLine(`${name}: ${errorMessage(e)}`));
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
   }
 }

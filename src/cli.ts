@@ -1,7 +1,7 @@
 import { ConfigurationError, errorMessage } from './errors.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
-import type { Logger, Procedure } from './procedure.js';
+import type { AnyProcedure as Procedure, Logger } from './procedure.js';
 
 /** Exit codes: 0 ok, 1 a procedure failed, 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -10,6 +10,8 @@ interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Aborted on SIGTERM/SIGINT: the running procedure cleans up and records. */
+  signal?: AbortSignal;
 }
 
 /** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
@@ -157,8 +159,10 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     mask: red.add,
     log,
     env: io.env,
+    signal: io.signal,
   };
-  // Every procedure of a chain validates its inputs before the first one runs.
+  // Every procedure of a chain validates its inputs before the first one
+  // runs; a single procedure validates inside its run, which records it.
   const prepared: { p: Procedure; options: unknown }[] = [];
   for (const p of list) {
     const needed = requires.get(p.name);
@@ -166,6 +170,10 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       io.err(
         `pqc-ops ${cmd}: skipping ${p.name}: give --${needed} (or ${envName(needed)}) to include it`,
       );
+      continue;
+    }
+    if (list.length === 1) {
+      prepared.push({ p, options: undefined });
       continue;
     }
     try {
@@ -178,17 +186,13 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
   let code: number = EXIT.ok;
   const results: unknown[] = [];
   for (const { p, options } of prepared) {
-    try {
-      const ex = await executeProcedure(p, host, options);
-      results.push(ex.result);
-      if (!parsed.json) io.out(red.apply(ex.markdown) + '\n');
-      if (ex.failure) {
-        io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
-        code = EXIT.failed;
-      }
-    } catch (e) {
-      io.err(`pqc-ops ${p.name}: ${red.apply(errorMessage(e))}`);
-      if (e instanceof ConfigurationError) return EXIT.usage;
+    if (io.signal?.aborted) break;
+    const ex = await executeProcedure(p, host, options);
+    results.push(ex.result);
+    if (!parsed.json) io.out(red.apply(ex.markdown) + '\n');
+    if (ex.failure) {
+      io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
+      if (ex.failureKind === 'configuration') return EXIT.usage;
       code = EXIT.failed;
     }
   }
@@ -199,4 +203,35 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       ),
     );
   return code;
+}
+
+/**
+ * The CLI as a process: stdout/stderr, the environment, and SIGTERM/SIGINT
+ * turned into a cancel that lets the running procedure clean up and record
+ * (a second signal, or 8 s, ends the process at once).
+ */
+export async function cliProcess(argv: string[]): Promise<number> {
+  const cancel = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (cancel.signal.aborted) process.exit(130);
+    process.stderr.write(
+      `pqc-ops: ${sig} received: cancelling and cleaning up\n`,
+    );
+    cancel.abort(new Error(`cancelled by ${sig}`));
+    setTimeout(() => process.exit(130), 8_000).unref();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    const code = await cliMain(argv, {
+      out: (t) => process.stdout.write(t + '\n'),
+      err: (t) => process.stderr.write(t + '\n'),
+      env: process.env,
+      signal: cancel.signal,
+    });
+    return cancel.signal.aborted ? 130 : code;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }

@@ -1,15 +1,21 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readInputs } from './inputs/spec.js';
+import { ConfigurationError, RefusedError, errorMessage } from './errors.js';
+import { readInputs, type InputSpecs } from './inputs/spec.js';
+import { KubeError } from './kube/errors.js';
+import { terminateChildren } from './process/children.js';
 import type {
+  AnyProcedure,
+  FailureKind,
   Logger,
-  Procedure,
   ProcedureContext,
   ProcedureOutcome,
+  RunFailure,
 } from './procedure.js';
 import { renderResult } from './report/markdown.js';
 import { persistResult, resultsDir } from './report/persist.js';
+import { ResultBuilder, type Check } from './report/step-result.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
 export interface Host {
@@ -17,13 +23,17 @@ export interface Host {
   mask: (secret: string) => void;
   log: Logger;
   env: NodeJS.ProcessEnv;
+  /** Aborted on SIGTERM/SIGINT: the run cleans up, records and fails. */
+  signal?: AbortSignal;
 }
 
-/** A finished run: the procedure's outcome plus where its records were written. */
+/** A finished run: the outcome plus where its records were written. */
 export interface Execution extends ProcedureOutcome {
   reportPath: string;
   resultPath: string;
   markdown: string;
+  /** Set when the run failed before or instead of producing its own record. */
+  failureKind?: FailureKind;
 }
 
 /** Registers a secret and, for multi-line values, each credential-looking line. */
@@ -41,41 +51,177 @@ export function maskAll(mask: (s: string) => void, value: string): void {
 }
 
 /**
- * Reads and validates every input of a procedure, masking secrets; throws a
- * ConfigurationError naming each bad input before anything is touched.
+ * Reads every input of a procedure (masking secrets first), then its rules
+ * across inputs; throws one ConfigurationError naming each bad input before
+ * anything is touched.
  */
-export function readProcedureInputs(p: Procedure, host: Host): unknown {
-  return readInputs(p.inputs, host.getInput, (s) => maskAll(host.mask, s));
+export function readProcedureInputs(p: AnyProcedure, host: Host): unknown {
+  const options = readInputs(p.inputs, host.getInput, (s) =>
+    maskAll(host.mask, s),
+  );
+  p.validate?.(options, host.env);
+  return options;
 }
 
-/**
- * Runs the procedure with inputs read by `readProcedureInputs` (read here when
- * not given), and persists its result and report.
- */
-export async function executeProcedure(
-  p: Procedure,
+/** Every input that parses on its own, for the failure hook of a run with bad input. */
+export function partialInputs(
+  specs: InputSpecs,
+  get: (name: string) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(specs)) {
+    const raw = get(spec.name).trim() || (spec.default ?? '');
+    try {
+      out[key] = raw === '' ? spec.empty : spec.parse(raw);
+    } catch {
+      // a bad input is simply absent here
+    }
+  }
+  return out;
+}
+
+/** The kind of a failure, which decides its one line and the CLI's exit code. */
+export function failureKind(e: unknown, signal?: AbortSignal): FailureKind {
+  if (e instanceof ConfigurationError) return 'configuration';
+  if (signal?.aborted) return 'cancelled';
+  if (e instanceof RefusedError) return 'refused';
+  if (e instanceof KubeError) {
+    if (e.code === 401 || e.code === 403) return 'forbidden';
+    if (e.code === undefined) return 'unreachable';
+  }
+  return 'error';
+}
+
+const KIND_LABEL: Record<FailureKind, string> = {
+  configuration: 'invalid configuration',
+  refused: 'refused',
+  cancelled: 'cancelled',
+  unreachable: 'cannot reach the cluster',
+  forbidden: 'forbidden',
+  error: 'error',
+};
+
+function makeContext(
   host: Host,
-  options: unknown = readProcedureInputs(p, host),
-): Promise<Execution> {
-  const mask = (s: string) => maskAll(host.mask, s);
-  const base = host.env['RUNNER_TEMP'] || tmpdir();
-  await mkdir(base, { recursive: true });
-  const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
-  const ctx: ProcedureContext = {
+  tempDir: string,
+  outputDir: string,
+): ProcedureContext {
+  return {
+    outputDir,
     log: host.log,
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     env: host.env,
     tempDir,
-    maskSecret: mask,
+    maskSecret: (s) => maskAll(host.mask, s),
+    signal: host.signal ?? new AbortController().signal,
   };
-  const outcome = await p.run(options as Parameters<Procedure['run']>[0], ctx);
+}
+
+/**
+ * Runs a procedure and guarantees its record: whatever happens (bad input,
+ * an unreachable API, a 403, a refused plan, a bug, a cancel) there is a
+ * StepResult, a result file, a report and outputs, and a failure is one line.
+ * `options` are inputs already read by `readProcedureInputs` (read here when
+ * not given). Never throws.
+ */
+export async function executeProcedure(
+  p: AnyProcedure,
+  host: Host,
+  options?: unknown,
+): Promise<Execution> {
+  const startedAt = new Date();
+  const base = host.env['RUNNER_TEMP'] || tmpdir();
+  await mkdir(base, { recursive: true });
+  const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
+  const ctx = makeContext(host, tempDir, join(base, 'pqc-ops'));
+  const onAbort = () => terminateChildren();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  let outcome: ProcedureOutcome;
+  let kind: FailureKind | undefined;
+  try {
+    let opts = options;
+    try {
+      opts ??= readProcedureInputs(p, host);
+      if (ctx.signal.aborted) throw new Error('cancelled before it started');
+      outcome = await p.run(opts as never, ctx);
+    } catch (e) {
+      kind = failureKind(e, ctx.signal);
+      if (kind !== 'configuration' && kind !== 'refused') {
+        host.log.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
+      }
+      const partial = opts ?? partialInputs(p.inputs, (n) => host.getInput(n));
+      outcome = await failedOutcome(p, startedAt, ctx, partial, {
+        kind,
+        message: errorMessage(e),
+      });
+    }
+    if (ctx.signal.aborted && !outcome.failure) {
+      kind = 'cancelled';
+      outcome.failure = `${p.name}: cancelled`;
+      outcome.result.status = 'failed';
+    }
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+  const markdown = (p.render ?? renderResult)(outcome.result);
   const resultPath = await persistResult(
     resultsDir(host.env, tmpdir()),
     outcome.result,
   );
-  const markdown = renderResult(outcome.result);
-  const reportPath = join(tempDir, `${p.name}-report.md`);
-  await writeFile(reportPath, markdown + '\n');
-  return { ...outcome, reportPath, resultPath, markdown };
+  const reportDir = join(ctx.outputDir, 'reports');
+  await mkdir(reportDir, { recursive: true });
+  const reportPath = join(
+    reportDir,
+    `${outcome.result.endedAt.replace(/[:.]/g, '-')}-${p.name}.md`,
+  );
+  await writeFile(reportPath, markdown + '\n', { mode: 0o600 });
+  await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  return { ...outcome, reportPath, resultPath, markdown, failureKind: kind };
+}
+
+/** The record of a run that threw: one failed check, the hook's checks, empty outputs. */
+async function failedOutcome(
+  p: AnyProcedure,
+  startedAt: Date,
+  ctx: ProcedureContext,
+  partial: unknown,
+  failure: RunFailure,
+): Promise<ProcedureOutcome> {
+  const rb = new ResultBuilder(p.name, () => startedAt);
+  const label = KIND_LABEL[failure.kind];
+  rb.check({ name: label, status: 'failed', observed: failure.message });
+  const extra = await runFailureHook(p, partial, failure, ctx);
+  for (const c of extra) rb.check(c);
+  if (failure.kind === 'configuration' || failure.kind === 'refused')
+    rb.followUps.push('Nothing was changed: fix the cause and run it again.');
+  const result = rb.finish(`${label}: ${failure.message}`, 'failed');
+  result.endedAt = new Date().toISOString();
+  const outputs: Record<string, string> = {};
+  for (const k of Object.keys(p.outputs)) outputs[k] = '';
+  Object.assign(outputs, p.failureOutputs ?? {});
+  // The message already says forbidden, refused or unreachable; only the
+  // user's mistake gets a prefix, so the CLI and the log read the same.
+  const prefix = failure.kind === 'configuration' ? `${label}: ` : '';
+  return { result, outputs, failure: `${p.name}: ${prefix}${failure.message}` };
+}
+
+async function runFailureHook(
+  p: AnyProcedure,
+  partial: unknown,
+  failure: RunFailure,
+  ctx: ProcedureContext,
+): Promise<Check[]> {
+  if (!p.onFailure) return [];
+  try {
+    return await p.onFailure(partial as never, failure, ctx);
+  } catch (e) {
+    return [
+      {
+        name: 'failure hook',
+        status: 'warning',
+        observed: errorMessage(e),
+      },
+    ];
+  }
 }

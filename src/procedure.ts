@@ -1,5 +1,5 @@
 import type { InputSpecs, OptionsOf } from './inputs/spec.js';
-import type { StepResult } from './report/step-result.js';
+import type { Check, StepResult } from './report/step-result.js';
 
 /** Where a procedure writes its messages; the action adapter maps it to the runner log. */
 export interface Logger {
@@ -16,41 +16,93 @@ export interface ProcedureContext {
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
   env: NodeJS.ProcessEnv;
-  /** A private scratch directory for this run. */
+  /** A private scratch directory for this run, removed when it ends. */
   tempDir: string;
+  /** Where files that outlive the run go (plans): `$RUNNER_TEMP/pqc-ops`. */
+  outputDir: string;
   /** Registers a derived secret (a password inside a URL) for masking. */
   maskSecret: (value: string) => void;
+  /** Aborted when the run is cancelled (SIGTERM/SIGINT, as GitHub sends). */
+  signal: AbortSignal;
 }
 
 /** What a procedure hands back to its adapter. */
-export interface ProcedureOutcome {
+export interface ProcedureOutcome<O extends string = string> {
   result: StepResult;
-  /** Outputs besides `result` and `report`, which the adapters add. */
-  outputs: Record<string, string>;
+  /** Outputs besides `status`, `result` and `report`, which the adapters add. */
+  outputs: Record<O, string>;
   /** One line; when set, the step fails with it. */
   failure?: string;
 }
 
-/** A runbook procedure: its inputs, outputs and the function itself. */
-export interface Procedure<S extends InputSpecs = InputSpecs> {
+/** How a run that could not finish failed: it decides the one line and the exit code. */
+export type FailureKind =
+  | 'configuration'
+  | 'refused'
+  | 'cancelled'
+  | 'unreachable'
+  | 'forbidden'
+  | 'error';
+
+/** A run that threw (or whose inputs were bad), as the failure hook sees it. */
+export interface RunFailure {
+  kind: FailureKind;
+  /** One line: why. */
+  message: string;
+}
+
+/** A runbook procedure: its inputs, outputs, rules and the function itself. */
+export interface Procedure<
+  S extends InputSpecs = InputSpecs,
+  O extends string = string,
+> {
   name: string;
   title: string;
   description: string;
   inputs: S;
-  /** Output name -> description (the adapters add `result` and `report`). */
-  outputs: Record<string, string>;
-  run(options: OptionsOf<S>, ctx: ProcedureContext): Promise<ProcedureOutcome>;
+  /** Output name -> description (the adapters add `status`, `result` and `report`). */
+  outputs: Record<O, string>;
+  /**
+   * Rules across inputs, run with input parsing (before anything is touched,
+   * and for every procedure of a chain before the first one runs). Throws a
+   * ConfigurationError naming the inputs and the accepted combination.
+   */
+  validate?(options: OptionsOf<S>, env: NodeJS.ProcessEnv): void;
+  run(
+    options: OptionsOf<S>,
+    ctx: ProcedureContext,
+  ): Promise<ProcedureOutcome<O>>;
+  /**
+   * Called when the run cannot produce its own record (bad input, a throw,
+   * a cancel): pushes the failure metric, escalates. `options` holds every
+   * input that parsed on its own. Returns checks for the record; never throws
+   * past the executor (a throw becomes a warning check).
+   */
+  onFailure?(
+    options: Partial<OptionsOf<S>>,
+    failure: RunFailure,
+    ctx: ProcedureContext,
+  ): Promise<Check[]>;
+  /** Outputs to set when the run failed before producing its own (health's `status`). */
+  failureOutputs?: Partial<Record<O, string>>;
+  /** The procedure's own report, where it differs from the standard rendering. */
+  render?(result: StepResult): string;
 }
 
-/** Keeps the option types when declaring a procedure. */
-export function defineProcedure<S extends InputSpecs>(
-  p: Procedure<S>,
-): Procedure<S> {
+/** Keeps the option and output types when declaring a procedure. */
+export function defineProcedure<S extends InputSpecs, O extends string>(
+  p: Procedure<S, O>,
+): Procedure<S, O> {
   return p;
 }
 
-/** Outputs every procedure has, added by the adapters. */
+/** A procedure whose option and output types no longer matter (registry, adapters). */
+export type AnyProcedure = Procedure<InputSpecs, string>;
+
+/** Outputs every procedure has, added by the adapters (a procedure may define its own `status`). */
 export const COMMON_OUTPUTS: Record<string, string> = {
+  status:
+    'The outcome of the run: ok, warning, failed or skipped (the StepResult status).',
   result: 'The StepResult of the run, as JSON.',
   report: 'Path of the Markdown report of the run.',
 };

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import module from 'node:module';
-module.enableCompileCache?.();
-const { cliMain } = await import('../lib/index.js');
-process.exitCode = await cliMain(process.argv.slice(2), {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
-  env: process.env,
-});
+import { nodeTooOld } from '../lib/node-check.js';
+
+const old = nodeTooOld('the CLI');
+if (old) {
+  process.stderr.write(old + '\n');
+  process.exitCode = 1;
+} else {
+  module.enableCompileCache?.();
+  const { cliProcess } = await import('../lib/index.js');
+  process.exitCode = await cliProcess(process.argv.slice(2));
+}

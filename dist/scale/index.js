@@ -1,4 +1,2 @@
-import module from 'node:module';
-module.enableCompileCache?.();
-const { runAction } = await import('../lib/index.js');
-await runAction("scale");
+import { run } from './run.js';
+await run();

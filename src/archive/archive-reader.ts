@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { openRegularFileSync } from '../process/read-file.js';
 import { decryptStream } from './age.js';
 import { ByteReader } from './byte-reader.js';
 import { validateManifest, MEMBERS, type Manifest } from './manifest.js';
@@ -18,12 +19,12 @@ export interface MemberStream {
  * authenticated chunk by chunk) when it ends in `.age`.
  */
 export function openArchive(path: string, identities: string[]): Readable {
-  const file = createReadStream(path, { highWaterMark: 256 * 1024 });
-  if (!path.endsWith('.age')) return file;
-  if (identities.length === 0) {
-    file.destroy();
+  if (path.endsWith('.age') && identities.length === 0)
     throw new Error(`${path} is encrypted: give input 'age-identity'`);
-  }
+  // Regular files only: a device (/dev/zero) or a FIFO would never end.
+  const fd = openRegularFileSync(path, `the archive ${path}`);
+  const file = createReadStream(path, { fd, highWaterMark: 256 * 1024 });
+  if (!path.endsWith('.age')) return file;
   const dec = decryptStream(identities);
   file.on('error', (e) => dec.destroy(e));
   return file.pipe(dec);

@@ -3,6 +3,8 @@ import { link, open, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSealer, type Recipients } from './age.js';
 import { endOfArchive, entryHeader, padding } from './tar.js';
+import { MEMBERS, manifestSha256, sealText } from './manifest.js';
+import { temporaryName } from './naming.js';
 import { hashFile } from '../process/hash.js';
 
 /** A member to write: small ones in memory, big ones from a spool file. */
@@ -65,10 +67,38 @@ async function writeTar(
 }
 
 /**
- * Streams the members as a tar (through age when `recipients`) into a
- * temporary name next to `name`, fsyncs it, re-reads it to check the
- * whole-file sha256, and only then links it to its final name (never
- * replacing an existing file). On any failure nothing is left behind.
+ * The members as written: `members` (manifest.json first, in memory) and, as
+ * the last member, manifest.sha256 holding the manifest's sha256.
+ */
+export function sealedMembers(members: MemberSource[]): MemberSource[] {
+  const first = members[0];
+  if (!first || first.name !== MEMBERS.manifest || !('data' in first))
+    throw new Error(
+      `the first member must be ${MEMBERS.manifest}, held in memory`,
+    );
+  if (members.some((m) => m.name === MEMBERS.seal))
+    throw new Error(`${MEMBERS.seal} is written by the archive writer only`);
+  const sha = manifestSha256(first.data);
+  if (sha !== first.sha256)
+    throw new Error(`${MEMBERS.manifest} does not match its own sha256`);
+  const seal = sealText(sha);
+  return [
+    ...members,
+    {
+      name: MEMBERS.seal,
+      data: seal,
+      size: seal.length,
+      sha256: createHash('sha256').update(seal).digest('hex'),
+    },
+  ];
+}
+
+/**
+ * Streams the members as a tar, manifest.sha256 appended (sealedMembers),
+ * through age when `recipients`, into a temporary name next to `name`,
+ * fsyncs it, re-reads it to check the whole-file sha256, and only then
+ * links it to its final name (never replacing an existing file). On any
+ * failure nothing is left behind.
  */
 export async function writeArchive(o: {
   dir: string;
@@ -78,7 +108,8 @@ export async function writeArchive(o: {
   mtime: Date;
 }): Promise<WrittenArchive> {
   const final = join(o.dir, o.name);
-  const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
+  const members = sealedMembers(o.members);
+  const tmp = temporaryName(final, randomBytes(6).toString('hex'));
   let linked = false;
   try {
     const h = createHash('sha256');
@@ -109,10 +140,10 @@ export async function writeArchive(o: {
         : undefined;
       if (sealer) {
         await put(sealer.prefix);
-        await writeTar(o.members, mtime, (b) => put(...sealer.update(b)));
+        await writeTar(members, mtime, (b) => put(...sealer.update(b)));
         await put(...sealer.final());
       } else {
-        await writeTar(o.members, mtime, (b) => put(b));
+        await writeTar(members, mtime, (b) => put(b));
       }
       await out.sync();
     } finally {

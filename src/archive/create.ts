@@ -17,9 +17,10 @@ import {
   FORMAT_NAME,
   FORMAT_VERSION,
   MEMBERS,
+  manifestSha256,
   type Manifest,
 } from './manifest.js';
-import { archiveName } from './retention.js';
+import { archiveName, assertNameFree } from './naming.js';
 import { spoolCommand } from '../process/spool.js';
 
 /** Where each component comes from. */
@@ -64,6 +65,9 @@ export async function createBackup(
 ): Promise<BackupOutcome> {
   const startedAt = s.now();
   const name = archiveName(s.prefix, startedAt, s.recipients !== undefined);
+  // Before anything is collected or dumped: a name already taken would only
+  // fail at the final link, after the whole dump.
+  await assertNameFree(s.dir, s.prefix, startedAt);
   let config: ConfigSnapshot | undefined;
   if (src.config) {
     config = await collectConfig(
@@ -167,13 +171,12 @@ export async function createBackup(
     }));
     manifest.endedAt = s.now().toISOString();
     const json = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
-    const { createHash } = await import('node:crypto');
     const all: MemberSource[] = [
       {
         name: MEMBERS.manifest,
         data: json,
         size: json.length,
-        sha256: createHash('sha256').update(json).digest('hex'),
+        sha256: manifestSha256(json),
       },
       ...members,
     ];

@@ -1,20 +1,28 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigurationError, RefusedError } from '../errors.js';
-import { listArchives, parseArchiveName } from './retention.js';
+import { namePattern, parseAnyArchiveName } from './naming.js';
+import { listArchives, splitFuture, type FoundArchive } from './retention.js';
 
-/** The archive to read: `archive` when given, else the newest of `prefix` in `destination`. */
+/**
+ * The archive to read: `archive` when given, else the newest of `prefix` in
+ * `destination`. With `now`, archives whose name is from the future (more than
+ * the allowed clock skew ahead) are passed over and returned in `future`, so a
+ * garbage file named for 2999 cannot stand in for the newest backup.
+ */
 export async function locateArchive(o: {
   archive: string | undefined;
   destination: string | undefined;
   prefix: string;
-}): Promise<{ path: string; at?: Date }> {
+  now?: Date;
+}): Promise<{ path: string; at?: Date; future: FoundArchive[] }> {
   if (o.archive) {
     if (!existsSync(o.archive))
       throw new ConfigurationError(`input 'archive': no file at ${o.archive}`);
     return {
       path: o.archive,
-      at: parseArchiveName(o.prefix, basename(o.archive))?.at,
+      at: parseAnyArchiveName(basename(o.archive))?.at,
+      future: [],
     };
   }
   if (!o.destination)
@@ -26,17 +34,18 @@ export async function locateArchive(o: {
       `input 'destination': no directory at ${o.destination}`,
     );
   const found = await listArchives(o.destination, o.prefix);
-  const newest = found[0];
+  const { trusted, future } = o.now
+    ? splitFuture(found, o.now)
+    : { trusted: found, future: [] };
+  const newest = trusted[0];
   if (!newest)
     throw new RefusedError(
-      `no archive named ${o.prefix}_YYYYmmdd_HHMMSS.tar[.age] in ${o.destination}`,
+      `no archive named ${namePattern(o.prefix)} in ${o.destination}${future.length ? ` (only ${future.map((f) => f.name).join(', ')}, named from the future)` : ''}`,
     );
-  return { path: newest.path, at: newest.at };
+  return { path: newest.path, at: newest.at, future };
 }
 
 /** The prefix an archive name carries (`<prefix>_YYYYmmdd_HHMMSS.tar[.age]`), else `fallback`. */
 export function prefixOf(path: string, fallback: string): string {
-  return (
-    /^(.+)_\d{8}_\d{6}\.tar(\.age)?$/.exec(basename(path))?.[1] ?? fallback
-  );
+  return parseAnyArchiveName(basename(path))?.prefix ?? fallback;
 }

@@ -1,11 +1,19 @@
 /**
  * manifest.json, the first member of every archive: what was backed up, from
  * where, when, and the size and sha256 of every other member, plus the row
- * count of every table taken in the dump's own snapshot.
+ * count of every table taken in the dump's own snapshot. Since format
+ * version 2 the last member, manifest.sha256, holds the manifest's own
+ * sha256 (in `sha256sum` format), so an edited manifest no longer passes.
  */
+import { createHash } from 'node:crypto';
 
-/** The archive format this code writes. Readers refuse newer versions. */
-export const FORMAT_VERSION = 1;
+/**
+ * The archive format this code writes. Readers refuse newer versions.
+ * 1: manifest first, then the members. 2: plus manifest.sha256 last.
+ */
+export const FORMAT_VERSION = 2;
+/** The first format version whose archives must end with manifest.sha256. */
+export const SEALED_SINCE_VERSION = 2;
 export const FORMAT_NAME = 'pqc-ops-backup';
 
 /** Fixed member names. */
@@ -14,7 +22,31 @@ export const MEMBERS = {
   database: 'database.dump',
   config: 'config.yaml',
   appdata: 'appdata.tar',
+  /** The manifest's sha256, the last member (format version 2 on). */
+  seal: 'manifest.sha256',
 } as const;
+
+/** sha256 (hex) of the manifest member's exact bytes. */
+export function manifestSha256(json: Buffer): string {
+  return createHash('sha256').update(json).digest('hex');
+}
+
+/** The content of manifest.sha256: `sha256sum -c manifest.sha256` checks it. */
+export function sealText(manifestSha: string): Buffer {
+  if (!/^[0-9a-f]{64}$/.test(manifestSha))
+    throw new Error('manifest sha256 must be 64 hex digits');
+  return Buffer.from(`${manifestSha}  ${MEMBERS.manifest}\n`, 'utf8');
+}
+
+/** The sha256 a manifest.sha256 member holds; throws on any other content. */
+export function parseSeal(data: Buffer): string {
+  const m = /^([0-9a-f]{64}) {2}manifest\.json\n$/.exec(data.toString('utf8'));
+  if (!m?.[1])
+    throw new Error(
+      `${MEMBERS.seal} is malformed (expected "<sha256>  ${MEMBERS.manifest}")`,
+    );
+  return m[1];
+}
 
 /** The components an archive can hold. */
 export type Component = 'database' | 'config' | 'appdata';

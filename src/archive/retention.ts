@@ -1,25 +1,9 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isFromTheFuture, parseArchiveName, temporaryOf } from './naming.js';
 
-/** Archive file names: `<prefix>_<YYYYmmdd_HHMMSS>.tar[.age]`, times in UTC. */
-export function archiveName(
-  prefix: string,
-  at: Date,
-  encrypted: boolean,
-): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${at.getUTCFullYear()}${p(at.getUTCMonth() + 1)}${p(at.getUTCDate())}_${p(at.getUTCHours())}${p(at.getUTCMinutes())}${p(at.getUTCSeconds())}`;
-  return `${prefix}_${stamp}.tar${encrypted ? '.age' : ''}`;
-}
-
-/** Whether a prefix is safe in a file name and a regular expression. */
-export function validPrefix(prefix: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(prefix);
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-}
+// The name format lives in naming.ts; re-exported for existing importers.
+export { archiveName, parseArchiveName, validPrefix } from './naming.js';
 
 /** An archive of a prefix found in a directory. */
 export interface FoundArchive {
@@ -30,29 +14,10 @@ export interface FoundArchive {
   encrypted: boolean;
 }
 
-/** The time encoded in an exact archive name of `prefix`, else undefined. */
-export function parseArchiveName(
-  prefix: string,
-  name: string,
-): { at: Date; encrypted: boolean } | undefined {
-  const m = new RegExp(
-    `^${escapeRe(prefix)}_(\\d{4})(\\d{2})(\\d{2})_(\\d{2})(\\d{2})(\\d{2})\\.tar(\\.age)?$`,
-  ).exec(name);
-  if (!m) return undefined;
-  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const at = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  if (at.getUTCMonth() !== mo - 1 || at.getUTCDate() !== d) return undefined;
-  return { at, encrypted: m[7] !== undefined };
-}
-
-/** Every archive of `prefix` in `dir`, newest first. */
+/**
+ * Every archive of `prefix` in `dir` (exact names only, non-empty regular
+ * files), newest first by the time in the name.
+ */
 export async function listArchives(
   dir: string,
   prefix: string,
@@ -71,15 +36,36 @@ export async function listArchives(
   );
 }
 
+/**
+ * Splits archives (newest first) into those whose name's time is believable
+ * and those from the future (more than MAX_CLOCK_SKEW_MS ahead of `now`).
+ */
+export function splitFuture(
+  archives: FoundArchive[],
+  now: Date,
+): { trusted: FoundArchive[]; future: FoundArchive[] } {
+  const trusted: FoundArchive[] = [];
+  const future: FoundArchive[] = [];
+  for (const a of archives)
+    (isFromTheFuture(a.at, now) ? future : trusted).push(a);
+  return { trusted, future };
+}
+
 /** What retention decided. */
 export interface RetentionPlan {
   keep: FoundArchive[];
   expired: FoundArchive[];
+  /**
+   * Archives named with a time from the future: not trusted, so they neither
+   * take one of the `keepLast` places nor expire. Kept, and to be reported.
+   */
+  future: FoundArchive[];
 }
 
 /**
  * Archives older than `retentionDays` (0 = never expire), except the newest
- * `keepLast`, which are kept whatever their age.
+ * `keepLast` trusted ones, which are kept whatever their age. Archives named
+ * from the future are set apart (neither kept as newest nor deleted).
  */
 export function planRetention(
   archives: FoundArchive[],
@@ -88,14 +74,15 @@ export function planRetention(
   keepLast: number,
 ): RetentionPlan {
   const cutoff = now.getTime() - retentionDays * 86_400_000;
+  const { trusted, future } = splitFuture(archives, now);
   const keep: FoundArchive[] = [];
   const expired: FoundArchive[] = [];
-  archives.forEach((a, i) => {
+  trusted.forEach((a, i) => {
     if (i < keepLast || retentionDays === 0 || a.at.getTime() >= cutoff)
       keep.push(a);
     else expired.push(a);
   });
-  return { keep, expired };
+  return { keep, expired, future };
 }
 
 /** Deletes the expired archives; returns the names deleted. */
@@ -109,7 +96,7 @@ export async function applyRetention(plan: RetentionPlan): Promise<string[]> {
 }
 
 /**
- * Temporary archives (`<prefix>_*.tar[.age].tmp-*`) left by runs that died,
+ * Temporary archives (`<archive name>.tmp-<hex>`) left by runs that died,
  * older than `olderThanMs`: younger ones may belong to a run still going.
  */
 export async function staleTemporaries(
@@ -118,12 +105,9 @@ export async function staleTemporaries(
   now: Date,
   olderThanMs: number,
 ): Promise<string[]> {
-  const re = new RegExp(
-    `^${escapeRe(prefix)}_\\d{8}_\\d{6}\\.tar(\\.age)?\\.tmp-[0-9a-f]+$`,
-  );
   const out: string[] = [];
   for (const name of await readdir(dir)) {
-    if (!re.test(name)) continue;
+    if (temporaryOf(prefix, name) === undefined) continue;
     const st = await stat(join(dir, name)).catch(() => undefined);
     if (st && now.getTime() - st.mtimeMs > olderThanMs)
       out.push(join(dir, name));

@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js';
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Check } from '../report/step-result.js';
 import {
@@ -12,11 +13,14 @@ import {
 } from './archive-reader.js';
 import {
   MEMBERS,
+  SEALED_SINCE_VERSION,
+  parseSeal,
   tableName,
   type Component,
   type Manifest,
   type TableCount,
 } from './manifest.js';
+import { manifestTimeProblem, parseAnyArchiveName } from './naming.js';
 
 /** What a verification pass saw. */
 export interface Verification {
@@ -73,17 +77,57 @@ export function parseConfigYaml(text: string): Record<string, unknown>[] {
   return out;
 }
 
+/** Options of verifyArchive. */
+export interface VerifyOptions {
+  /** The clock: a manifest time further ahead than clock skew fails. */
+  now?: Date;
+}
+
+/**
+ * The check `archive time`: the manifest's time against the time in the
+ * archive's file name (any prefix); a warning when the name carries none.
+ */
+export function archiveTimeCheck(
+  fileName: string,
+  manifest: { startedAt?: string; endedAt?: string },
+  now?: Date,
+): Check {
+  const parsed = parseAnyArchiveName(fileName);
+  if (!parsed)
+    return {
+      name: 'archive time',
+      status: 'warning',
+      observed: `${fileName} is not named <prefix>_YYYYmmdd_HHMMSS.tar[.age]: the manifest's time (${String(manifest.endedAt)}) is not cross-checked`,
+    };
+  const problem = manifestTimeProblem(parsed.at, manifest, now);
+  return problem
+    ? { name: 'archive time', status: 'failed', observed: problem }
+    : {
+        name: 'archive time',
+        status: 'ok',
+        observed: `manifest time ${String(manifest.endedAt)} matches the name's ${parsed.at.toISOString()}`,
+      };
+}
+
 /**
  * Reads the whole archive once: decrypts (every age chunk authenticated),
  * walks the tar strictly, checks each member's size and sha256 against the
- * manifest, the required members, and parses config.yaml. Hooks may consume
- * members as they stream past (the dump into a scratch database).
+ * manifest, the manifest's own sha256 against manifest.sha256 (the last
+ * member; archives of format version 1 have none: a warning), the manifest's
+ * time against the file name's, the required members, and parses
+ * config.yaml. Hooks may consume members as they stream past (the dump into
+ * a scratch database).
+ *
+ * manifest.sha256 catches a manifest edited by hand or by a tool that does
+ * not know about it, and damage; it is not a signature: whoever can rewrite
+ * the archive can recompute it.
  */
 export async function verifyArchive(
   path: string,
   identities: string[],
   required: Set<Component>,
   hooks: MemberHooks = {},
+  options: VerifyOptions = {},
 ): Promise<Verification> {
   const checks: Check[] = [];
   const v: Verification = { checks, ok: false };
@@ -92,7 +136,16 @@ export async function verifyArchive(
   try {
     const tar = readTar(openArchive(path, identities));
     const first = await tar.next();
-    const manifest = await readManifest(first.done ? undefined : first.value);
+    const manifestHash = createHash('sha256');
+    const manifest = await readManifest(
+      first.done
+        ? undefined
+        : {
+            ...first.value,
+            body: hashing(first.value, manifestHash, { n: 0 }),
+          },
+    );
+    const manifestSha = manifestHash.digest('hex');
     v.manifest = manifest;
     checks.push({
       name: 'manifest',
@@ -101,7 +154,29 @@ export async function verifyArchive(
     });
     const expected = new Map(manifest.members.map((m) => [m.name, m]));
     const seen = new Set<string>();
+    let sealed = false;
     for await (const m of tar) {
+      if (sealed)
+        throw new Error(
+          `the archive holds ${m.name} after ${MEMBERS.seal}, which must be the last member`,
+        );
+      if (m.name === MEMBERS.seal) {
+        sealed = true;
+        const stored = parseSeal(await readSmall(m, 1024));
+        if (stored === manifestSha)
+          checks.push({
+            name: 'manifest seal',
+            status: 'ok',
+            observed: `${MEMBERS.manifest} matches ${MEMBERS.seal}`,
+          });
+        else
+          fail(
+            'manifest seal',
+            `${MEMBERS.manifest} does not match ${MEMBERS.seal}: the manifest was modified or is damaged`,
+            `read sha256 ${manifestSha.slice(0, 16)}...; ${MEMBERS.seal} says ${stored.slice(0, 16)}...`,
+          );
+        continue;
+      }
       const rec = expected.get(m.name);
       if (!rec)
         throw new Error(
@@ -154,6 +229,22 @@ export async function verifyArchive(
           : new Error(errorMessage(hookError));
       }
     }
+    if (!sealed) {
+      if (manifest.formatVersion >= SEALED_SINCE_VERSION)
+        fail(
+          'manifest seal',
+          `${MEMBERS.seal} is missing, though the manifest is format version ${manifest.formatVersion}: the archive was cut short or its manifest replaced`,
+        );
+      else
+        checks.push({
+          name: 'manifest seal',
+          status: 'warning',
+          observed: `format version ${manifest.formatVersion} (older format): no ${MEMBERS.seal}, the manifest itself is not checked`,
+          detail:
+            'archives written by this version of pqc-ops carry manifest.sha256; take a new backup',
+        });
+    }
+    checks.push(archiveTimeCheck(basename(path), manifest, options.now));
     const missing = [...expected.keys()].filter((n) => !seen.has(n));
     if (missing.length > 0)
       fail(

@@ -1,6 +1,15 @@
 import { stringify } from 'yaml';
 import { COMMON_OUTPUTS, type Procedure } from '../procedure.js';
 
+/**
+ * Every output of a procedure's action: its own, then those the adapters add
+ * (`status`, `result`, `report`); its own description wins when it declares
+ * one of those (health's `status`).
+ */
+export function allOutputs(p: Procedure): Record<string, string> {
+  return { ...p.outputs, ...COMMON_OUTPUTS, ...p.outputs };
+}
+
 /** The action.yml metadata an action folder must hold for a procedure. */
 export function actionMetadata(p: Procedure): Record<string, unknown> {
   const inputs: Record<string, Record<string, unknown>> = {};
@@ -11,7 +20,7 @@ export function actionMetadata(p: Procedure): Record<string, unknown> {
         : { description: s.description, required: false, default: s.default };
   }
   const outputs: Record<string, { description: string }> = {};
-  for (const [k, v] of Object.entries({ ...p.outputs, ...COMMON_OUTPUTS }))
+  for (const [k, v] of Object.entries(allOutputs(p)))
     outputs[k] = { description: v };
   return {
     name: `pqc-ops ${p.name}`,
@@ -27,7 +36,7 @@ export function actionMetadata(p: Procedure): Record<string, unknown> {
 /** action.yml text, generated from the declaration. */
 export function actionYaml(p: Procedure): string {
   return (
-    `# Generated from src/procedures/${p.name}.ts by \`npm run gen-actions\`; edit the declaration, not this file.\n` +
+    `# Generated from src/procedures/${p.name}/ by \`npm run gen-actions\`; edit the declaration, not this file.\n` +
     stringify(actionMetadata(p), { lineWidth: 0 })
   );
 }

@@ -1,5 +1,6 @@
 import { input } from './spec.js';
-import { kubeInputs } from './groups.js';
+import { ConfigurationError } from '../errors.js';
+import { validPrefix } from '../archive/naming.js';
 
 /** Where the database is: a URL for the runner, or a pod to exec into. */
 export const databaseInputs = {
@@ -68,63 +69,21 @@ export const pushgatewayInput = {
   }),
 };
 
-/** Inputs of the backup procedure. */
-export const backupInputs = {
-  ...kubeInputs,
-  namespace: input.kubeName('namespace', {
-    default: 'pqc-audit',
-    description:
-      'Namespace of the database and application pods, the ConfigMaps and Secrets, and the Lease.',
-  }),
-  ...databaseInputs,
-  include: input.list('include', {
-    default: 'database,config,appdata',
-    description:
-      'Components to back up: database, config, appdata. config needs cluster credentials; appdata needs appdata-pod or appdata-selector; without them they are skipped.',
-  }),
-  configSelector: input.optionalSelector('config-selector', {
-    description:
-      'Label selector of the ConfigMaps and Secrets to archive. Empty: all of the namespace (except kube-root-ca.crt and service-account tokens).',
-  }),
-  ...appdataInputs,
-  destination: input.requiredString('destination', {
-    default: undefined,
-    description:
-      'Directory on the runner the archive is written to (created if missing).',
-  }),
-  prefix: archiveLocationInputs.prefix,
-  ageRecipients: input.list('age-recipients', {
-    description:
-      'age recipients, one per line: classic age1... or post-quantum hybrid age1pq1..., never both kinds. Empty: the archive is not encrypted.',
-  }),
-  allowPlaintextSecrets: input.boolean('allow-plaintext-secrets', {
-    default: 'false',
-    description:
-      'Allow an unencrypted archive that holds Secrets (refused otherwise).',
-  }),
-  retentionDays: input.integer('retention-days', {
-    default: '30',
-    min: 0,
-    max: 36500,
-    description:
-      'Delete archives of this prefix older than this many days (0: never). Only after a successful run.',
-  }),
-  keepLast: input.integer('keep-last', {
-    default: '3',
-    min: 0,
-    max: 10000,
-    description:
-      'Never delete the newest this many archives of this prefix, whatever their age.',
-  }),
-  lockName: input.kubeName('lock-name', {
-    default: 'pqc-ops-backup',
-    description:
-      'Name of the Lease that keeps two backups of one target from overlapping.',
-  }),
-  lockDuration: input.duration('lock-duration', {
-    default: '2h',
-    description:
-      'Lease duration: after it a lease left by a dead run is taken over, and its temporary files are removed.',
-  }),
-  ...pushgatewayInput,
-};
+/** Rule of the app data group: one way to name the pod. */
+export function checkAppdataSource(o: {
+  appdataPod: string | undefined;
+  appdataSelector: string | undefined;
+}): void {
+  if (o.appdataPod && o.appdataSelector)
+    throw new ConfigurationError(
+      "give either input 'appdata-pod' or 'appdata-selector', not both",
+    );
+}
+
+/** Rule for an archive prefix input (`prefix`, `safety-prefix`). */
+export function checkPrefix(value: string, name: string): void {
+  if (!validPrefix(value))
+    throw new ConfigurationError(
+      `input '${name}' must be letters, digits, '.', '_' or '-', starting with a letter or digit (got ${JSON.stringify(value.slice(0, 40))})`,
+    );
+}

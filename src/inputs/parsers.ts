@@ -3,6 +3,8 @@
  * describing what was wrong; the caller adds the input's name.
  */
 
+import { hasControlCharacters } from '../report/escape.js';
+
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -27,6 +29,44 @@ export function parseDuration(raw: string): number {
     throw new Error('not a duration');
   }
   return total;
+}
+
+/** The longest delay a Node timer takes; a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A delay safe for setTimeout and AbortSignal.timeout: at most
+ * {@link MAX_TIMER_MS} and never negative.
+ */
+export function timerMs(ms: number): number {
+  if (!Number.isFinite(ms)) return ms > 0 ? MAX_TIMER_MS : 0;
+  return Math.min(Math.max(0, ms), MAX_TIMER_MS);
+}
+
+/** A duration within `[min, max]` milliseconds; the error states the bounds. */
+export function parseDurationWithin(
+  raw: string,
+  min: number,
+  max: number,
+): number {
+  const v = parseDuration(raw);
+  if (v < min || v > max) {
+    throw new Error(
+      `out of range: give from ${formatDuration(min)} to ${formatDuration(max)}`,
+    );
+  }
+  return v;
+}
+
+/** Milliseconds in the largest unit that divides them: `30d`, `90s`, `250ms`. */
+export function formatDuration(ms: number): string {
+  for (const unit of ['w', 'd', 'h', 'm', 's'] as const) {
+    const size = DURATION_UNITS[unit] ?? 1;
+    // A week reads better in days below ten weeks (14d, not 2w).
+    if (unit === 'w' && ms < 10 * size) continue;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 /** `80%` or `80` -> 80 (a percentage, 0 < p <= 1000). */
@@ -123,6 +163,17 @@ function splitSelector(s: string): string[] {
   }
   out.push(cur);
   return out;
+}
+
+/**
+ * A file or directory path without control characters: a newline in a path
+ * would reach log lines and could start a workflow command there.
+ */
+export function parsePath(raw: string): string {
+  if (raw.trim() === '') throw new Error('empty path');
+  if (hasControlCharacters(raw))
+    throw new Error('contains a control character such as a newline');
+  return raw;
 }
 
 /** An absolute http(s) URL. */

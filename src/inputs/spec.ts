@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors.js';
+import { oneLine } from '../report/escape.js';
 import * as p from './parsers.js';
 
 /**
@@ -60,6 +61,40 @@ const FORM = {
   selector: 'a label selector such as app=pqc-audit,tier in (web,api)',
 };
 
+/** Bounds of a duration input, in milliseconds. */
+export interface DurationBounds {
+  /** Shortest accepted value; default 1s. */
+  min?: number;
+  /**
+   * Longest accepted value; default 30d, or 24d for a `timer` (Node timers
+   * take at most 2^31-1 ms, about 24.8 days).
+   */
+  max?: number;
+  /** The value is a timer's delay (a timeout): `max` may not exceed 2^31-1 ms. */
+  timer?: boolean;
+}
+
+export const DURATION_MIN_MS = 1000;
+export const DURATION_MAX_MS = 30 * 86_400_000;
+export const TIMER_DURATION_MAX_MS = 24 * 86_400_000;
+
+/** Parser and form of a duration input with its bounds checked up front. */
+function durationForm(
+  name: string,
+  b: DurationBounds,
+): { form: string; parse: (raw: string) => number } {
+  const min = b.min ?? DURATION_MIN_MS;
+  const max = b.max ?? (b.timer ? TIMER_DURATION_MAX_MS : DURATION_MAX_MS);
+  if (!(min >= 0 && min <= max) || (b.timer && max > p.MAX_TIMER_MS))
+    throw new Error(
+      `input '${name}': bad duration bounds ${min}..${max} ms in its declaration`,
+    );
+  return {
+    form: `${FORM.duration}, from ${p.formatDuration(min)} to ${p.formatDuration(max)}`,
+    parse: (s) => p.parseDurationWithin(s, min, max),
+  };
+}
+
 /** Factories for the input forms; `optional` ones yield undefined when empty. */
 export const input = {
   string: (name: string, c: Opt) =>
@@ -79,16 +114,15 @@ export const input = {
       0,
     );
   },
-  duration: (name: string, c: Req) =>
-    make(name, c, FORM.duration, p.parseDuration, 0),
-  optionalDuration: (name: string, c: Opt) =>
-    make(
-      name,
-      c,
-      FORM.duration,
-      p.parseDuration,
-      undefined as number | undefined,
-    ),
+  /** A duration in milliseconds, from `min` (1s) to `max` (30d) by default. */
+  duration: (name: string, c: Req & DurationBounds) => {
+    const d = durationForm(name, c);
+    return make(name, c, d.form, d.parse, 0);
+  },
+  optionalDuration: (name: string, c: Opt & DurationBounds) => {
+    const d = durationForm(name, c);
+    return make(name, c, d.form, d.parse, undefined as number | undefined);
+  },
   percent: (name: string, c: Req) =>
     make(name, c, 'a percentage such as 80%', p.parsePercent, 0),
   size: (name: string, c: Req) =>
@@ -175,9 +209,10 @@ export const input = {
       c,
       'an existing directory',
       (s) => {
-        if (!existsSync(s) || !statSync(s).isDirectory())
+        const dir = p.parsePath(s);
+        if (!existsSync(dir) || !statSync(dir).isDirectory())
           throw new Error('no such directory');
-        return s;
+        return dir;
       },
       undefined as string | undefined,
     ),
@@ -186,7 +221,7 @@ export const input = {
       name,
       c,
       'a file or directory path',
-      (s) => s,
+      p.parsePath,
       undefined as string | undefined,
     ),
 };
@@ -222,7 +257,9 @@ export function readInputs<S extends InputSpecs>(
       out[key] = spec.parse(raw);
     } catch (e) {
       const why = e instanceof Error ? e.message : String(e);
-      const shown = secret ? '(value hidden)' : JSON.stringify(truncate(raw));
+      const shown = secret
+        ? '(value hidden)'
+        : oneLine(JSON.stringify(truncate(raw)));
       problems.push(
         `input '${spec.name}' has an invalid value ${shown} (${why}): expected ${spec.form}`,
       );

@@ -61,6 +61,7 @@ export class Kube {
       idempotent,
       sleep: this.opts.sleep,
       onRetry: this.opts.onRetry,
+      server: this.server,
     });
   }
 

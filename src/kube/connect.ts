@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.js';
 import { Kube } from './client.js';
-import { acquireLease } from './lease.js';
+import { acquireLease, DEFAULT_LEASE_SECONDS } from './lease.js';
 
 /** What connecting needs from the run: its environment, masking, sleep and log. */
 export interface ConnectContext {
@@ -34,17 +34,27 @@ export interface ProcedureLease {
 /**
  * Takes (and keeps renewing) the Lease that keeps two runs against one
  * target apart; renewal problems and a failed release become warnings.
+ *
+ * The Lease is short (`leaseSeconds`, default 60 s) and renewed every third
+ * of it while held, so how long the run takes does not matter, and a run that
+ * died blocks the next one for at most `leaseSeconds`.
  */
 export async function holdLease(
   kube: Kube,
   ctx: ConnectContext,
-  l: { namespace: string; name: string; durationMs: number },
+  l: {
+    namespace: string;
+    name: string;
+    /** leaseDurationSeconds; default 60. At most MAX_LEASE_SECONDS. */
+    leaseSeconds?: number;
+  },
 ): Promise<ProcedureLease> {
   const lease = await acquireLease(kube, {
     namespace: l.namespace,
     name: l.name,
-    durationSeconds: Math.ceil(l.durationMs / 1000),
+    durationSeconds: l.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
     now: ctx.now,
+    sleep: ctx.sleep,
     onRenewProblem: ctx.log.warning,
   });
   return {

@@ -22,6 +22,51 @@ export function exitCodeFromStatus(s: V1Status): number {
   );
 }
 
+/** Variable names that look like credentials: never sent through exec. */
+const SECRET_NAME =
+  /PASSW(OR)?D|SECRET|TOKEN|CREDENTIAL|PRIVATE|^PGPASSFILE$|API_?KEY/i;
+
+/**
+ * The argv that runs `argv` with `env` added to the container's environment.
+ * The exec API has no env field, so the command is wrapped in coreutils/
+ * busybox `env`: `['env', '--', 'K=V', ..., ...argv]`. Each assignment is one
+ * argv item (no shell), so values may hold spaces, quotes, `$`, `;` or
+ * newlines. (`--` goes first: after the first K=V, `env` would take `--` for
+ * the command.) Without env, argv is sent as it is.
+ *
+ * Trade-off: exec sends argv as `command=` parameters in the URL of the
+ * upgrade request, so every value ends up wherever URLs are logged (API
+ * server audit logs, proxies, kube-sim's journal) and is visible in the
+ * pod's process list. That is fine for settings (PGCONNECT_TIMEOUT,
+ * PGOPTIONS) but not for secrets, so names that look like credentials
+ * (PGPASSWORD, *_TOKEN, *SECRET*, ...) are refused: a command in a pod gets
+ * its credentials from the pod's own environment or files (podEndpoint relies
+ * on the postgres container's env and local socket).
+ */
+export function withEnv(
+  argv: string[],
+  env: Record<string, string> | undefined,
+  where = 'a pod',
+): string[] {
+  const entries = Object.entries(env ?? {});
+  if (entries.length === 0) return argv;
+  for (const [k] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new Error(
+        `exec in ${where}: invalid environment variable name ${JSON.stringify(k)}`,
+      );
+    if (SECRET_NAME.test(k))
+      throw new Error(
+        `exec in ${where}: refusing to pass ${k} through exec, where it would travel in the request URL; the command must take it from the pod's own environment`,
+      );
+  }
+  if (argv.length === 0 || argv[0]?.includes('='))
+    throw new Error(
+      `exec in ${where}: cannot run ${JSON.stringify(argv[0] ?? '')} through env (a command name with "=" would be read as a variable)`,
+    );
+  return ['env', '--', ...entries.map(([k, v]) => `${k}=${v}`), ...argv];
+}
+
 /** Runs commands in one container of one pod through the exec API. */
 export class PodRunner implements CommandRunner {
   readonly where: string;
@@ -35,8 +80,15 @@ export class PodRunner implements CommandRunner {
     this.where = `pod ${namespace}/${pod} (container ${container})`;
   }
 
-  /** Environment variables cannot travel over exec; the pod's own env applies. */
-  async start(argv: string[]): Promise<RunningCommand> {
+  /**
+   * Runs argv in the container, on top of the container's own environment
+   * plus `opts.env` (see withEnv: secrets are refused).
+   */
+  async start(
+    argv: string[],
+    opts: { env?: Record<string, string> } = {},
+  ): Promise<RunningCommand> {
+    const command = withEnv(argv, opts.env, this.where);
     const stdout = quietPassThrough();
     const stderr = quietPassThrough();
     const stdinPipe = quietPassThrough();
@@ -48,7 +100,7 @@ export class PodRunner implements CommandRunner {
         this.namespace,
         this.pod,
         this.container,
-        argv,
+        command,
         stdout,
         stderr,
         stdinPipe,
@@ -58,7 +110,7 @@ export class PodRunner implements CommandRunner {
         },
       );
     } catch (e) {
-      throw toKubeError(`exec in ${this.where}`, e);
+      throw toKubeError(`exec in ${this.where}`, e, this.kube.server);
     }
     const done = new Promise<number>((resolve, reject) => {
       ws.on('close', () => {
@@ -81,7 +133,7 @@ export class PodRunner implements CommandRunner {
         }
       });
       ws.on('error', (e: Error) =>
-        reject(toKubeError(`exec in ${this.where}`, e)),
+        reject(toKubeError(`exec in ${this.where}`, e, this.kube.server)),
       );
     });
     done.catch(() => undefined);

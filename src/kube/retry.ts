@@ -1,4 +1,4 @@
-import { describeApiError, toKubeError } from './errors.js';
+import { AttemptTimeout, describeApiError, toKubeError } from './errors.js';
 
 /** Bounded exponential backoff for API calls. */
 export interface RetryPolicy {
@@ -16,11 +16,8 @@ export const DEFAULT_RETRY: RetryPolicy = {
   timeoutMs: 30_000,
 };
 
-class AttemptTimeout extends Error {
-  constructor(ms: number) {
-    super(`no answer within ${ms} ms (timed out)`);
-  }
-}
+/** The longest delay Node's timers accept (larger ones fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Whether an error is worth another attempt: 429, 5xx, timeouts and dropped
@@ -38,7 +35,8 @@ export function isRetryable(e: unknown, idempotent: boolean): boolean {
 
 /**
  * Runs `fn` with retries. `onRetry` hears about each retry (for the log).
- * The final error is a KubeError naming `what`.
+ * The final error is a KubeError naming `what`, and for a connection failure
+ * `server` (the API server URL) and why it could not be reached.
  */
 export async function withRetry<T>(
   what: string,
@@ -48,6 +46,7 @@ export async function withRetry<T>(
     idempotent?: boolean;
     sleep?: (ms: number) => Promise<void>;
     onRetry?: (msg: string) => void;
+    server?: string;
   } = {},
 ): Promise<T> {
   const policy = opts.policy ?? DEFAULT_RETRY;
@@ -61,30 +60,34 @@ export async function withRetry<T>(
     } catch (e) {
       last = e;
       if (attempt === policy.attempts || !isRetryable(e, idempotent)) break;
-      const d = describeApiError(e);
+      const d = describeApiError(e, opts.server);
       const backoff = Math.min(
         policy.maxMs,
         policy.baseMs * 2 ** (attempt - 1),
       );
-      const wait =
+      const wait = Math.min(
+        MAX_TIMER_MS,
         d.retryAfterMs !== undefined
           ? Math.min(policy.maxMs, d.retryAfterMs)
-          : backoff;
+          : backoff,
+      );
       opts.onRetry?.(
-        `${what}: ${e instanceof AttemptTimeout ? e.message : d.message}; retry ${attempt}/${policy.attempts - 1} in ${wait} ms`,
+        `${what}: ${d.message}; retry ${attempt}/${policy.attempts - 1} in ${wait} ms`,
       );
       await sleep(wait);
     }
   }
-  throw toKubeError(what, last);
+  throw toKubeError(what, last, opts.server);
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   // The losing call may still reject later; that must not be unhandled.
   p.catch(() => undefined);
+  // A timeout above Node's timer range would fire at once: cap it.
+  const limit = Math.min(Math.max(1, ms), MAX_TIMER_MS);
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AttemptTimeout(ms)), ms);
+    timer = setTimeout(() => reject(new AttemptTimeout(limit)), limit);
   });
   try {
     return await Promise.race([p, t]);

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RefusedError } from '../errors.js';
+import { input } from '../inputs/spec.js';
 import type { ResultBuilder } from '../report/step-result.js';
 import {
   drift,
@@ -8,20 +9,54 @@ import {
   planSha256,
   renderPlan,
   serializePlan,
+  targetDifferences,
   type Plan,
+  type PlannedChange,
   type StateRef,
 } from './plan.js';
+
+/** The change-control inputs every mutating procedure has. */
+export const changeControlInputs = {
+  mode: input.enumeration('mode', ['plan', 'apply', 'auto'] as const, {
+    default: 'plan',
+    description:
+      'plan: compute and show the changes, change nothing. apply: execute an approved plan (input plan). auto: plan and apply in one step (sandbox, staging).',
+  }),
+  plan: input.string('plan', {
+    description:
+      'For mode apply: the approved plan, as JSON or a path to the plan file.',
+  }),
+  planSha256: input.string('plan-sha256', {
+    description:
+      "For mode apply: the sha256 of the approved plan (the plan job's plan-sha256 output). When given, any other plan is refused.",
+  }),
+};
+
+/** The change-control outputs every mutating procedure has. */
+export const changeControlOutputs = {
+  plan: 'The plan, as JSON.',
+  'plan-sha256':
+    'The sha256 that identifies the plan; pass it to the apply step.',
+  'plan-file': 'Path of the plan file, for an artifact.',
+  applied: 'true when the changes were executed.',
+};
+
+export type ChangeControlOutput = keyof typeof changeControlOutputs;
 
 /** What a mutating procedure supplies to the plan/apply machinery. */
 export interface Mutation {
   procedure: string;
-  /** Reads the live state and computes the plan. Changes nothing. */
-  makePlan(): Promise<Plan>;
+  /**
+   * What this run targets: cluster server, namespaces, database, and every
+   * parameter the plan is computed from (scale's replicas, restore's
+   * components). On apply the plan's target must equal it, key by key.
+   */
+  target: Plan['target'];
+  /** Reads the live state and computes the changes. Changes nothing. */
+  makePlan(): Promise<{ basis: StateRef[]; changes: PlannedChange[] }>;
   /** Reads the live state of everything the plan's basis names. */
   liveState(plan: Plan): Promise<StateRef[]>;
-  /** Why this plan does not fit the current options/target, or undefined. */
-  mismatch?(plan: Plan): string | undefined;
-  /** Executes the changes, recording each (with its undo) in the builder. */
+  /** Executes exactly the plan's changes, recording each (with its undo). */
   execute(plan: Plan): Promise<void>;
   /** Checks afterwards that the changes took effect. */
   verify(plan: Plan): Promise<void>;
@@ -45,10 +80,23 @@ export interface ChangeControlOutcome {
   applied: boolean;
 }
 
+/** The change-control outputs of an outcome (empty ones before a plan exists). */
+export function changeControlValues(
+  cc: ChangeControlOutcome | undefined,
+): Record<ChangeControlOutput, string> {
+  return {
+    plan: cc ? serializePlan(cc.plan) : '',
+    'plan-sha256': cc?.sha256 ?? '',
+    'plan-file': cc?.planFile ?? '',
+    applied: String(cc?.applied ?? false),
+  };
+}
+
 /**
  * plan: compute, show and store the plan, change nothing. apply: load the
- * approved plan, re-read the live state, refuse on drift, execute, verify.
- * auto: both in one step.
+ * approved plan (its hash recomputed and required), refuse one made for
+ * another target or with other parameters, take the lock, refuse on drift,
+ * execute exactly its changes, verify. auto: both in one step.
  */
 export async function runChangeControlled(
   m: Mutation,
@@ -56,16 +104,9 @@ export async function runChangeControlled(
   rb: ResultBuilder,
   planDir: string,
 ): Promise<ChangeControlOutcome> {
-  let plan: Plan;
-  if (cc.mode === 'apply') {
-    plan = loadPlan(cc.plan, m.procedure, cc.planSha256);
-    const bad = m.mismatch?.(plan);
-    if (bad) throw new RefusedError(`the plan does not fit this run: ${bad}`);
-  } else {
-    plan = await m.makePlan();
-  }
+  const plan = cc.mode === 'apply' ? approvedPlan(m, cc) : await newPlan(m);
   const sha256 = planSha256(plan);
-  await mkdir(planDir, { recursive: true });
+  await mkdir(planDir, { recursive: true, mode: 0o700 });
   const planFile = join(
     planDir,
     `${m.procedure}-plan-${sha256.slice(0, 12)}.json`,
@@ -82,29 +123,58 @@ export async function runChangeControlled(
   }
   const release = await m.lock?.();
   try {
-    if (cc.mode === 'apply') {
-      const moved = drift(plan.basis, await m.liveState(plan));
-      if (moved.length > 0) {
-        rb.check({
-          name: 'drift',
-          status: 'failed',
-          observed: `${moved.length} object(s) changed since the plan`,
-          detail: moved.join('; '),
-        });
-        throw new RefusedError(
-          `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
-        );
-      }
-      rb.check({
-        name: 'drift',
-        status: 'ok',
-        observed: 'live state matches the plan',
-      });
-    }
+    if (cc.mode === 'apply') await refuseDrift(m, plan, rb);
     await m.execute(plan);
     await m.verify(plan);
   } finally {
     await release?.();
   }
   return { plan, sha256, planFile, applied: true };
+}
+
+async function newPlan(m: Mutation): Promise<Plan> {
+  const { basis, changes } = await m.makePlan();
+  return {
+    apiVersion: 'pqc-ops/v1',
+    kind: 'Plan',
+    procedure: m.procedure,
+    target: m.target,
+    createdAt: new Date().toISOString(),
+    basis,
+    changes,
+  };
+}
+
+function approvedPlan(m: Mutation, cc: ChangeControlInput): Plan {
+  const plan = loadPlan(cc.plan, m.procedure, cc.planSha256);
+  const diff = targetDifferences(plan.target, m.target);
+  if (diff.length > 0)
+    throw new RefusedError(
+      `the plan does not fit this run (${diff.join('; ')}): apply it with the inputs it was made with, or make and approve a new plan`,
+    );
+  return plan;
+}
+
+async function refuseDrift(
+  m: Mutation,
+  plan: Plan,
+  rb: ResultBuilder,
+): Promise<void> {
+  const moved = drift(plan.basis, await m.liveState(plan));
+  if (moved.length > 0) {
+    rb.check({
+      name: 'drift',
+      status: 'failed',
+      observed: `${moved.length} object(s) changed since the plan`,
+      detail: moved.join('; '),
+    });
+    throw new RefusedError(
+      `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
+    );
+  }
+  rb.check({
+    name: 'drift',
+    status: 'ok',
+    observed: 'live state matches the plan',
+  });
 }

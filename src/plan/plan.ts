@@ -86,12 +86,16 @@ export function loadPlan(
     );
   }
   let text = src;
+  if (Buffer.byteLength(src) > PLAN_MAX_BYTES)
+    throw new ConfigurationError(
+      `input 'plan' is over the ${PLAN_MAX_BYTES}-byte limit of a plan`,
+    );
   if (!src.startsWith('{')) {
     if (!existsSync(src))
       throw new ConfigurationError(
         `input 'plan': no file at ${src}: give the plan JSON or a path`,
       );
-    text = readFileSync(planFileIn(src), 'utf8');
+    text = readPlanFile(planFileIn(src));
   }
   let doc: Plan & { sha256?: string };
   try {
@@ -117,7 +121,12 @@ export function loadPlan(
     );
   }
   const actual = planSha256(doc);
-  if (doc.sha256 !== undefined && doc.sha256 !== actual) {
+  if (typeof doc.sha256 !== 'string' || doc.sha256 === '') {
+    throw new RefusedError(
+      'the plan has no sha256 field: give the plan file exactly as the plan run wrote it',
+    );
+  }
+  if (doc.sha256 !== actual) {
     throw new RefusedError(
       `the plan was modified after it was made: its content hashes to ${actual}, not ${doc.sha256}`,
     );
@@ -128,8 +137,37 @@ export function loadPlan(
       `the plan is not the approved one: sha256 ${actual}, approved ${approved}`,
     );
   }
+  const unbased = doc.changes
+    .map((c) => c.object)
+    .filter((o) => !doc.basis.some((b) => b.object === o));
+  if (unbased.length > 0) {
+    throw new RefusedError(
+      `the plan changes ${unbased.join(', ')} without recording its live state (basis), so drift cannot be checked`,
+    );
+  }
   const { sha256: _s, ...plan } = doc;
   return plan;
+}
+
+/** Plans are small: a bigger or non-regular file is not one of ours. */
+export const PLAN_MAX_BYTES = 4 * 1024 * 1024;
+
+function readPlanFile(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile())
+    throw new ConfigurationError(
+      `input 'plan': ${path} is not a regular file: give the plan file a plan run wrote`,
+    );
+  if (st.size > PLAN_MAX_BYTES)
+    throw new ConfigurationError(
+      `input 'plan': ${path} is ${st.size} bytes, over the ${PLAN_MAX_BYTES}-byte limit of a plan`,
+    );
+  const text = readFileSync(path, 'utf8');
+  if (Buffer.byteLength(text) > PLAN_MAX_BYTES)
+    throw new ConfigurationError(
+      `input 'plan': ${path} grew over the ${PLAN_MAX_BYTES}-byte limit of a plan while being read`,
+    );
+  return text;
 }
 
 /** A plan path may be a downloaded artifact directory holding one plan file. */
@@ -161,6 +199,25 @@ export function drift(planned: StateRef[], live: StateRef[]): string[] {
       out.push(
         `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version})`,
       );
+  }
+  return out;
+}
+
+/**
+ * Where a plan's target and this run's differ, key by key (cluster server,
+ * namespaces, database and every parameter the plan was made with); empty
+ * when they agree.
+ */
+export function targetDifferences(
+  planned: Plan['target'],
+  current: Plan['target'],
+): string[] {
+  const keys = new Set([...Object.keys(planned), ...Object.keys(current)]);
+  const out: string[] = [];
+  for (const k of [...keys].sort()) {
+    const a = canonicalJson(planned[k] ?? null);
+    const b = canonicalJson(current[k] ?? null);
+    if (a !== b) out.push(`${k}: the plan has ${a}, this run ${b}`);
   }
   return out;
 }

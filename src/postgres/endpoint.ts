@@ -1,5 +1,5 @@
 import type { CommandRunner, RunningCommand } from '../process/runner.js';
-import { pgEnv, quoteIdent, type PgTarget } from './url.js';
+import { pgEnv, quoteIdent, urlHasPassword, type PgTarget } from './url.js';
 export { lastError, tail, throwIfFailed } from '../process/output.js';
 
 /**
@@ -17,8 +17,17 @@ export interface PgEndpoint {
   env: Record<string, string>;
 }
 
-/** An endpoint from a URL, tools on `runner` (normally the runner machine). */
+/**
+ * An endpoint from a URL, tools on `runner` (normally the runner machine).
+ * The URL goes on command lines, so it must hold no password (parsePgUrl
+ * moves it to PGPASSWORD): one that does is refused before anything runs.
+ */
 export function urlEndpoint(t: PgTarget, runner: CommandRunner): PgEndpoint {
+  // The message names neither the URL nor the password.
+  if (urlHasPassword(t.url))
+    throw new Error(
+      'a database URL with a password was about to be put on a command line: parse it with parsePgUrl',
+    );
   return {
     runner,
     database: t.database,

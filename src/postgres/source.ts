@@ -1,38 +1,9 @@
 import { ConfigurationError } from '../errors.js';
 import type { Kube } from '../kube/client.js';
 import { resolvePod } from '../kube/pods.js';
-import { COMPONENTS, type Component } from '../archive/manifest.js';
-import {
-  podEndpoint,
-  urlEndpoint,
-  type PgEndpoint,
-} from './endpoint.js';
+import { podEndpoint, urlEndpoint, type PgEndpoint } from './endpoint.js';
 import { parsePgUrl } from './url.js';
 import { LocalRunner } from '../process/runner.js';
-
-/** Parses a components list input (`include`, `components`, `require`). */
-export function parseComponents(list: string[], input: string): Set<Component> {
-  const out = new Set<Component>();
-  for (const c of list) {
-    if (!(COMPONENTS as readonly string[]).includes(c)) {
-      throw new ConfigurationError(
-        `input '${input}': unknown component "${c}": give a list of ${COMPONENTS.join(', ')}`,
-      );
-    }
-    out.add(c as Component);
-  }
-  return out;
-}
-
-/** Whether cluster credentials exist at all (input, KUBECONFIG or in-cluster). */
-export function clusterConfigured(
-  kubeconfig: string | undefined,
-  env: NodeJS.ProcessEnv,
-): boolean {
-  return Boolean(
-    kubeconfig?.trim() || env['KUBECONFIG'] || env['KUBERNETES_SERVICE_HOST'],
-  );
-}
 
 /** The database source inputs, validated. */
 export interface DbSourceOptions {

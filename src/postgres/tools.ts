@@ -123,7 +123,13 @@ export async function psqlLines(
   const r = await runToEnd(
     ep.runner,
     ['psql', ...PSQL_FLAGS, ...ep.connArgs(database)],
-    { stdin: sql, env: ep.env, timeoutMs, maxBytes: 64 * 1024 * 1024 },
+    {
+      stdin: sql,
+      env: ep.env,
+      // A longer delay would make Node fire the timer at once.
+      timeoutMs: Math.min(timeoutMs, 2 ** 31 - 1),
+      maxBytes: 64 * 1024 * 1024,
+    },
   );
   if (r.exitCode !== 0)
     throw new Error(

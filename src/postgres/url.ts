@@ -2,7 +2,7 @@ import { ConfigurationError } from '../errors.js';
 
 /** A PostgreSQL connection URL split for safe use. */
 export interface PgTarget {
-  /** The URL without its password: safe for argv and logs. */
+  /** The URL without any password: safe for argv and logs. */
   url: string;
   /** The password, passed to the tools as PGPASSWORD only. */
   password: string | undefined;
@@ -11,18 +11,29 @@ export interface PgTarget {
   host: string;
 }
 
+/** Query parameters that carry a password libpq would use. */
+const PASSWORD_PARAMS = new Set(['password']);
 /**
- * Parses `postgres://user:pass@host:port/db?sslmode=...`. The password is
- * masked at once (raw and percent-decoded) and removed from the URL.
+ * Secrets libpq has no environment variable for: on a command line they
+ * would be visible in the process list, so they are refused.
+ */
+const REFUSED_PARAMS = new Set(['sslpassword']);
+
+/**
+ * Parses `postgres://user:pass@host:port/db?sslmode=...`. Every password
+ * form libpq reads from a URL (the userinfo password and the `password`
+ * query parameter, which wins as it does in libpq) is handed to `mask` at
+ * once, raw and percent-decoded, and removed from the URL.
  */
 export function parsePgUrl(
   raw: string,
   input: string,
   mask: (s: string) => void,
 ): PgTarget {
+  const text = raw.trim();
   let u: URL;
   try {
-    u = new URL(raw.trim());
+    u = new URL(text);
   } catch {
     throw new ConfigurationError(
       `input '${input}' is not a URL: give postgres://user:password@host:5432/database`,
@@ -33,14 +44,23 @@ export function parsePgUrl(
       `input '${input}' must start with postgres:// or postgresql://`,
     );
   }
+  // Each form is masked as soon as it is seen, before anything can fail.
+  const secrets = new Set<string>();
+  const hide = (s: string): void => {
+    if (s !== '' && !secrets.has(s)) mask(s);
+    secrets.add(s);
+  };
   let password: string | undefined;
   if (u.password !== '') {
-    mask(u.password);
-    password = decodeURIComponent(u.password);
-    mask(password);
+    hide(rawUserinfoPassword(text) ?? u.password);
+    hide(u.password);
+    password = decode(u.password, input);
+    hide(password);
     u.password = '';
   }
-  const database = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const fromQuery = stripQueryPasswords(u, text, input, hide);
+  if (fromQuery !== undefined) password = fromQuery;
+  const database = decode(u.pathname.replace(/^\//, ''), input);
   if (database === '')
     throw new ConfigurationError(
       `input '${input}' names no database: give postgres://user:password@host:5432/database`,
@@ -49,9 +69,112 @@ export function parsePgUrl(
     url: u.toString(),
     password,
     database,
-    user: decodeURIComponent(u.username),
+    user: decode(u.username, input),
     host: u.host,
   };
+}
+
+/**
+ * Removes the `password` parameters from the query of `u` (keeping the others
+ * byte for byte), hands their raw and decoded forms to `hide`, and returns
+ * the password libpq would use (the last one). Keys and values are
+ * percent-decoded as libpq does it: `+` stays a plus.
+ */
+function stripQueryPasswords(
+  u: URL,
+  text: string,
+  input: string,
+  hide: (s: string) => void,
+): string | undefined {
+  if (u.search === '') return undefined;
+  // The values as typed, before the URL parser re-encoded them.
+  for (const v of rawQueryValues(text, PASSWORD_PARAMS)) hide(v);
+  let password: string | undefined;
+  const kept: string[] = [];
+  for (const part of u.search.slice(1).split('&')) {
+    const eq = part.indexOf('=');
+    const key = decode(eq === -1 ? part : part.slice(0, eq), input);
+    if (REFUSED_PARAMS.has(key)) {
+      throw new ConfigurationError(
+        `input '${input}' has a ${key} parameter, which the client tools would show in the process list: remove it from the URL`,
+      );
+    }
+    if (!PASSWORD_PARAMS.has(key)) {
+      kept.push(part);
+      continue;
+    }
+    const value = eq === -1 ? '' : part.slice(eq + 1);
+    hide(value);
+    password = decode(value, input);
+    hide(password);
+  }
+  if (password === undefined) return undefined;
+  u.search = kept.join('&');
+  return password;
+}
+
+/** The userinfo password exactly as typed, if any. */
+function rawUserinfoPassword(text: string): string | undefined {
+  const start = text.indexOf('://');
+  if (start === -1) return undefined;
+  const rest = text.slice(start + 3);
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  const at = authority.lastIndexOf('@');
+  if (at === -1) return undefined;
+  const userinfo = authority.slice(0, at);
+  const colon = userinfo.indexOf(':');
+  return colon === -1 ? undefined : userinfo.slice(colon + 1);
+}
+
+/** Values of the query parameters named in `keys`, exactly as typed. */
+function rawQueryValues(text: string, keys: Set<string>): string[] {
+  const q = text.indexOf('?');
+  if (q === -1) return [];
+  const hash = text.indexOf('#', q);
+  const query = text.slice(q + 1, hash === -1 ? undefined : hash);
+  const out: string[] = [];
+  for (const part of query.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    let key: string;
+    try {
+      key = decodeURIComponent(part.slice(0, eq));
+    } catch {
+      continue;
+    }
+    if (keys.has(key)) out.push(part.slice(eq + 1));
+  }
+  return out;
+}
+
+function decode(s: string, input: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new ConfigurationError(
+      `input '${input}' has a malformed %-escape: give postgres://user:password@host:5432/database with special characters percent-encoded`,
+    );
+  }
+}
+
+/**
+ * Whether a URL still carries a password libpq would read (userinfo or a
+ * `password` query parameter): such a URL must never reach a command line.
+ */
+export function urlHasPassword(url: string): boolean {
+  const u = new URL(url);
+  if (u.password !== '') return true;
+  return u.search
+    .slice(1)
+    .split('&')
+    .some((part) => {
+      const key = part.split('=', 1)[0] ?? '';
+      try {
+        return PASSWORD_PARAMS.has(decodeURIComponent(key));
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** The same server, another database (for CREATE/DROP DATABASE from `postgres`). */

@@ -1,4 +1,4 @@
-import type { Procedure } from '../procedure.js';
+import type { AnyProcedure } from '../procedure.js';
 import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
 import { health } from './health/procedure.js';
@@ -6,7 +6,7 @@ import { restore } from './restore/procedure.js';
 import { scale } from './scale/procedure.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
-export const procedures: Record<string, Procedure> = {
+export const procedures: Record<string, AnyProcedure> = {
   backup: backup,
   'backup-verify': backupVerify,
   health: health,
@@ -29,7 +29,7 @@ export const chains: Record<string, ChainStep[]> = {
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */
-export function getProcedure(name: string): Procedure {
+export function getProcedure(name: string): AnyProcedure {
   const p = procedures[name];
   if (!p)
     throw new Error(

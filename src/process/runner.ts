@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { trackChild } from './children.js';
 
 /** A command that is running, locally or inside a pod. */
 export interface RunningCommand {
@@ -35,17 +36,20 @@ export class LocalRunner implements CommandRunner {
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
+    const untrack = trackChild(() => child.kill('SIGTERM'));
     const done = new Promise<number>((resolve, reject) => {
-      child.once('error', (e: NodeJS.ErrnoException) =>
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        untrack();
         reject(
           e.code === 'ENOENT'
             ? new Error(`${cmd} is not installed on ${this.where}`)
             : e,
-        ),
-      );
-      child.once('close', (code, signal) =>
-        resolve(code ?? (signal ? 128 + signalNumber(signal) : 1)),
-      );
+        );
+      });
+      child.once('close', (code, signal) => {
+        untrack();
+        resolve(code ?? (signal ? 128 + signalNumber(signal) : 1));
+      });
     });
     // A command that exits without reading stdin must not crash us with EPIPE.
     child.stdin.on('error', () => undefined);

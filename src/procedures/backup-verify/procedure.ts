@@ -2,7 +2,11 @@ import { basename } from 'node:path';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { input } from '../../inputs/spec.js';
 import { parseIdentities } from '../../archive/age.js';
-import { markBackupUnusable, pushRun, recordPush } from '../../archive/metrics.js';
+import {
+  markBackupUnusable,
+  pushRun,
+  recordPush,
+} from '../../archive/metrics.js';
 import { MEMBERS } from '../../archive/manifest.js';
 import {
   compareCounts,
@@ -20,8 +24,16 @@ import {
 import { parsePgUrl, withDatabase } from '../../postgres/url.js';
 import { ResultBuilder } from '../../report/step-result.js';
 import { LocalRunner } from '../../process/runner.js';
-import { archiveLocationInputs, pushgatewayInput } from '../../inputs/groups-archive.js';
-import { parseComponents } from '../../postgres/source.js';
+import {
+  archiveLocationInputs,
+  pushgatewayInput,
+} from '../../inputs/groups-archive.js';
+import { parseComponents } from '../../archive/components.js';
+import { gauge, JOBS, METRICS } from '../../prometheus/catalog.js';
+import type { OptionsOf } from '../../inputs/spec.js';
+import type { ProcedureContext } from '../../procedure.js';
+import { checkPrefix } from '../../inputs/groups-archive.js';
+import { assertPlainPath } from '../../report/escape.js';
 import { locateArchive, prefixOf } from '../../archive/locate.js';
 import { defineProcedure } from '../../procedure.js';
 
@@ -63,12 +75,16 @@ export const backupVerify = defineProcedure({
     archive: 'Path of the archive verified.',
     verified: 'true when every check passed.',
   },
-  async run(o, ctx) {
-    const required = parseComponents(o.require, 'require');
-    const identities = o.ageIdentity ? parseIdentities(o.ageIdentity) : [];
-    for (const id of identities) ctx.maskSecret(id);
+  validate(o) {
+    parseComponents(o.require, 'require');
+    checkPrefix(o.prefix, 'prefix');
+    if (o.destination) assertPlainPath(o.destination, 'destination');
     const scratch = o.scratchDatabaseUrl
-      ? parsePgUrl(o.scratchDatabaseUrl, 'scratch-database-url', ctx.maskSecret)
+      ? parsePgUrl(
+          o.scratchDatabaseUrl,
+          'scratch-database-url',
+          () => undefined,
+        )
       : undefined;
     if (
       scratch &&
@@ -78,6 +94,14 @@ export const backupVerify = defineProcedure({
         `input 'scratch-database-url' names ${scratch.database}: give the name of a scratch database that does not exist yet`,
       );
     }
+  },
+  async run(o, ctx) {
+    const required = parseComponents(o.require, 'require');
+    const identities = o.ageIdentity ? parseIdentities(o.ageIdentity) : [];
+    for (const id of identities) ctx.maskSecret(id);
+    const scratch = o.scratchDatabaseUrl
+      ? parsePgUrl(o.scratchDatabaseUrl, 'scratch-database-url', ctx.maskSecret)
+      : undefined;
     const rb = new ResultBuilder('backup-verify', ctx.now, {
       prefix: o.prefix,
     });
@@ -85,7 +109,13 @@ export const backupVerify = defineProcedure({
     let ok = false;
     let ageSeconds: number | undefined;
     try {
-      const found = await locateArchive(o);
+      const found = await locateArchive({ ...o, now: ctx.now() });
+      if (found.future.length > 0)
+        rb.check({
+          name: 'future names',
+          status: 'warning',
+          observed: `${found.future.length} archive(s) named from the future were passed over`,
+        });
       archivePath = found.path;
       rb.target['archive'] = archivePath;
       const ep = scratch ? urlEndpoint(scratch, new LocalRunner()) : undefined;
@@ -106,7 +136,9 @@ export const backupVerify = defineProcedure({
       }
       try {
         const v = await ctx.log.group('verify archive', () =>
-          verifyArchive(archivePath, identities, required, hooks),
+          verifyArchive(archivePath, identities, required, hooks, {
+            now: ctx.now(),
+          }),
         );
         rb.checks.push(...v.checks);
         const m = v.manifest;
@@ -172,40 +204,17 @@ export const backupVerify = defineProcedure({
       if (e instanceof ConfigurationError) throw e;
       rb.check({ name: 'verify', status: 'failed', observed: errorMessage(e) });
     }
-    rb.metrics['pqc_backup_verify_success'] = ok ? 1 : 0;
+    rb.metrics[METRICS.verifySuccess.name] = ok ? 1 : 0;
     if (ageSeconds !== undefined)
-      rb.metrics['pqc_backup_verify_archive_age_seconds'] = ageSeconds;
-    const prefix = prefixOf(archivePath, o.prefix);
-    await recordPush(rb, async () => {
-      if (!ok) await markBackupUnusable(o.pushgatewayUrl, prefix);
-      return pushRun(
-        o.pushgatewayUrl,
-        'pqc-ops-backup-verify',
-        prefix,
-        ok,
-        [
-          {
-            name: 'pqc_backup_verify_success',
-            help: '1 if the last backup verification passed, else 0.',
-            value: ok ? 1 : 0,
-          },
-          ...(ageSeconds !== undefined
-            ? [
-                {
-                  name: 'pqc_backup_verify_archive_age_seconds',
-                  help: 'Age of the archive the last verification read.',
-                  value: ageSeconds,
-                },
-              ]
-            : []),
-        ],
-        {
-          name: 'pqc_backup_verify_last_success_timestamp_seconds',
-          help: 'Unix time of the last successful verification.',
-          value: Math.floor(ctx.now().getTime() / 1000),
-        },
-      );
-    });
+      rb.metrics[METRICS.verifyArchiveAge.name] = ageSeconds;
+    await pushVerifyMetrics(
+      o,
+      rb,
+      ctx,
+      prefixOf(archivePath, o.prefix),
+      ok,
+      ageSeconds,
+    );
     const firstFailed = rb.checks.find((c) => c.status === 'failed');
     const result = rb.finish(
       ok
@@ -221,4 +230,46 @@ export const backupVerify = defineProcedure({
         : `backup-verify: ${firstFailed?.name ?? ''}: ${firstFailed?.observed ?? 'failed'}`,
     };
   },
+  async onFailure(o, _failure, ctx) {
+    const rb = new ResultBuilder('backup-verify', ctx.now);
+    await pushVerifyMetrics(
+      o,
+      rb,
+      ctx,
+      o.prefix ?? 'pqc-audit-backup',
+      false,
+      undefined,
+    );
+    return rb.checks;
+  },
+  failureOutputs: { verified: 'false' },
 });
+
+type VerifyOptions = OptionsOf<typeof inputs>;
+
+/** `pqc_backup_verify_success`, the archive's age, and (failed) `pqc_backup_success 0`. */
+async function pushVerifyMetrics(
+  o: Partial<VerifyOptions>,
+  rb: ResultBuilder,
+  ctx: ProcedureContext,
+  prefix: string,
+  ok: boolean,
+  ageSeconds: number | undefined,
+): Promise<void> {
+  await recordPush(rb, async () => {
+    if (!ok) await markBackupUnusable(o.pushgatewayUrl, prefix);
+    return pushRun(
+      o.pushgatewayUrl,
+      JOBS.backupVerify,
+      prefix,
+      ok,
+      [
+        gauge(METRICS.verifySuccess, ok ? 1 : 0),
+        ...(ageSeconds !== undefined
+          ? [gauge(METRICS.verifyArchiveAge, ageSeconds)]
+          : []),
+      ],
+      gauge(METRICS.verifyLastSuccess, Math.floor(ctx.now().getTime() / 1000)),
+    );
+  });
+}

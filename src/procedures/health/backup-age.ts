@@ -1,79 +1,39 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { DEFAULT_PREFIX, namePattern } from '../../archive/naming.js';
+import {
+  listArchives,
+  splitFuture,
+  type FoundArchive,
+} from '../../archive/retention.js';
+import { verifyArchive } from '../../archive/verify.js';
 import type { Check } from '../../report/step-result.js';
 
-const ARCHIVE = /\.(tar|tar\.age|tar\.gz|tgz)$/;
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
 /**
- * Walks a tar stream header by header, checking each header's checksum and
- * that the data of every member is present, without keeping it.
- * Resolves with the member count.
- */
-export async function walkTar(stream: Readable): Promise<number> {
-  let buf: Buffer = Buffer.alloc(0);
-  let skip = 0;
-  let members = 0;
-  let ended = false;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-    while (!ended) {
-      if (skip > 0) {
-        const n = Math.min(skip, buf.length);
-        buf = buf.subarray(n);
-        skip -= n;
-        if (skip > 0) break;
-      }
-      if (buf.length < 512) break;
-      const h = buf.subarray(0, 512);
-      buf = buf.subarray(512);
-      if (h.every((b) => b === 0)) {
-        ended = true;
-        break;
-      }
-      const stored = parseInt(
-        h.subarray(148, 156).toString('ascii').replace(/\0.*$/, '').trim(),
-        8,
-      );
-      let sum = 0;
-      for (let i = 0; i < 512; i++)
-        sum += i >= 148 && i < 156 ? 32 : (h[i] ?? 0);
-      if (stored !== sum)
-        throw new Error(`corrupt tar header after ${members} member(s)`);
-      const size = parseInt(
-        h.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() ||
-          '0',
-        8,
-      );
-      skip = Math.ceil(size / 512) * 512;
-      members++;
-    }
-    if (ended) break;
-  }
-  if (!ended && (skip > 0 || buf.length > 0 || members === 0))
-    throw new Error(`truncated tar after ${members} member(s)`);
-  stream.destroy();
-  return members;
-}
-
-/**
- * The newest archive in the backup directory is younger than `maxAgeMs` and
- * readable: tar and tar.gz are walked to the end; age-encrypted archives are
- * checked for the age header only (backup-verify decrypts them).
+ * The newest archive of `prefix` in the backup directory (exact names
+ * `<prefix>_YYYYmmdd_HHMMSS.tar[.age]` only: other tars, temporaries and
+ * restore's safety backups of another prefix do not count) is younger than
+ * `maxAgeMs` and readable.
+ *
+ * - Unencrypted: read whole and verified as backup-verify does (manifest,
+ *   manifest.sha256, every member's sha256); the age is the manifest's
+ *   `endedAt`, which must agree with the name's time (else failed).
+ * - Encrypted (`.age`): the age header is checked (backup-verify decrypts);
+ *   the age is the name's time.
+ * - Names more than the allowed clock skew in the future are not trusted:
+ *   passed over, and reported (warning).
  */
 export async function backupCheck(
   dir: string,
   maxAgeMs: number,
   now: Date,
+  prefix: string = DEFAULT_PREFIX,
 ): Promise<Check> {
-  const threshold = `newest archive younger than ${Math.round(maxAgeMs / 3_600_000)} h and readable`;
-  let names: string[];
+  const threshold = `newest ${namePattern(prefix)} younger than ${Math.round(maxAgeMs / 3_600_000)} h and readable`;
+  let all: FoundArchive[];
   try {
-    names = (await readdir(dir)).filter(
-      (n) => ARCHIVE.test(n) && !n.includes('.tmp'),
-    );
+    all = await listArchives(dir, prefix);
   } catch (e) {
     return {
       name: 'backup',
@@ -82,54 +42,79 @@ export async function backupCheck(
       threshold,
     };
   }
-  const files = await Promise.all(
-    names.map(async (n) => ({ n, s: await stat(join(dir, n)) })),
-  );
-  const newest = files
-    .filter((f) => f.s.isFile())
-    .sort((a, b) => b.s.mtimeMs - a.s.mtimeMs)[0];
+  const { trusted, future } = splitFuture(all, now);
+  const futureNote = future.length
+    ? `ignored ${future.length} archive(s) named from the future (not trusted, check the clock or remove them): ${future.map((f) => f.name).join(', ')}`
+    : undefined;
+  const newest = trusted[0];
   if (!newest)
     return {
       name: 'backup',
       status: 'warning',
-      observed: `no archive in ${dir}`,
+      observed: `no archive named ${namePattern(prefix)} in ${dir}`,
       threshold,
+      detail: futureNote,
     };
-  const ageMs = now.getTime() - newest.s.mtimeMs;
-  const age = `${(ageMs / 3_600_000).toFixed(1)} h old`;
-  const path = join(dir, newest.n);
+  const unreadable = (why: string, detail: string): Check => ({
+    name: 'backup',
+    status: 'warning',
+    observed: `${newest.name}: ${why}, unreadable`,
+    threshold,
+    detail: `${newest.path}: ${detail}`,
+  });
+  let writtenAt: Date;
   let readable: string;
-  try {
-    if (newest.n.endsWith('.age')) {
-      const head = await firstBytes(path, 64);
+  const notes: string[] = [];
+  if (newest.encrypted) {
+    writtenAt = newest.at;
+    try {
+      const head = await firstBytes(newest.path, 64);
       if (!head.startsWith('age-encryption.org/v1\n'))
         throw new Error('not an age file');
-      readable = 'age header ok (encrypted; backup-verify checks the content)';
-    } else {
-      const s = createReadStream(path);
-      const members = await walkTar(
-        /\.(gz|tgz)$/.test(newest.n) ? s.pipe(createGunzip()) : s,
+    } catch (e) {
+      return unreadable(
+        `${hours(now.getTime() - writtenAt.getTime())} old by its name`,
+        e instanceof Error ? e.message : String(e),
       );
-      readable = `${members} member(s) readable`;
     }
-  } catch (e) {
-    return {
-      name: 'backup',
-      status: 'warning',
-      observed: `${newest.n}: ${age}, unreadable`,
-      threshold,
-      detail: `${path}: ${e instanceof Error ? e.message : String(e)}`,
-    };
+    readable =
+      'age header ok (encrypted: age from the name; backup-verify checks the content)';
+  } else {
+    const v = await verifyArchive(newest.path, [], new Set(), {}, { now });
+    const time = v.checks.find((c) => c.name === 'archive time');
+    if (time?.status === 'failed')
+      return {
+        name: 'backup',
+        status: 'failed',
+        observed: `${newest.name}: ${time.observed}`,
+        threshold,
+        detail: futureNote,
+      };
+    const bad = v.checks.find((c) => c.status === 'failed');
+    if (!v.manifest || bad)
+      return unreadable(
+        `${hours(now.getTime() - newest.at.getTime())} old by its name`,
+        bad ? `${bad.observed}${bad.detail ? ` (${bad.detail})` : ''}` : '',
+      );
+    writtenAt = new Date(v.manifest.endedAt);
+    const members = v.checks.filter((c) => c.name.startsWith('member ')).length;
+    readable = `${members} member(s) match the manifest (written ${v.manifest.endedAt})`;
+    for (const c of v.checks)
+      if (c.status === 'warning') notes.push(`${c.name}: ${c.observed}`);
   }
+  if (futureNote) notes.push(futureNote);
+  const ageMs = now.getTime() - writtenAt.getTime();
   const fresh = ageMs <= maxAgeMs;
+  if (!fresh)
+    notes.unshift(
+      `the newest backup is older than ${Math.round(maxAgeMs / 3_600_000)} h: is the backup job running?`,
+    );
   return {
     name: 'backup',
-    status: fresh ? 'ok' : 'warning',
-    observed: `${newest.n}: ${age}, ${readable}`,
+    status: fresh && notes.length === 0 ? 'ok' : 'warning',
+    observed: `${newest.name}: ${hours(Math.max(0, ageMs))} old, ${readable}`,
     threshold,
-    detail: fresh
-      ? undefined
-      : `the newest backup is older than ${Math.round(maxAgeMs / 3_600_000)} h: is the backup job running?`,
+    detail: notes.length ? notes.join('; ') : undefined,
   };
 }
 

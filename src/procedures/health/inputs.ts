@@ -28,6 +28,7 @@ export const healthInputs = {
   }),
   timeout: input.duration('timeout', {
     default: '10s',
+    timer: true,
     description: 'Timeout of one HTTP attempt.',
   }),
   retries: input.integer('retries', {
@@ -66,6 +67,7 @@ export const healthInputs = {
   }),
   cryptoTimeout: input.duration('crypto-timeout', {
     default: '60s',
+    timer: true,
     description: 'Time limit of the crypto self-test.',
   }),
   cpuThreshold: input.percent('cpu-threshold', {
@@ -89,6 +91,11 @@ export const healthInputs = {
     description:
       'Directory of backup archives on the runner. Empty: skip the backup check.',
   }),
+  backupPrefix: input.requiredString('backup-prefix', {
+    default: 'pqc-audit-backup',
+    description:
+      "Prefix of the archives in backup-dir (<prefix>_YYYYmmdd_HHMMSS.tar[.age]): other files, and other prefixes such as restore's safety backups, do not count.",
+  }),
   backupMaxAge: input.duration('backup-max-age', {
     default: '24h',
     description: 'The newest archive must be younger than this.',
@@ -100,12 +107,13 @@ export const healthInputs = {
   }),
   healTimeout: input.duration('heal-timeout', {
     default: '5m',
+    timer: true,
     description: 'How long self-heal waits for the restarted rollout.',
   }),
   alertWebhook: input.url('alert-webhook', {
     secret: true,
     description:
-      'Webhook (Slack-compatible JSON POST) that receives one escalation when the service is still unhealthy after self-heal, or unhealthy without it. Secret.',
+      'Webhook (Slack-compatible JSON POST) that receives one escalation when the service is still unhealthy after self-heal, or unhealthy without it, or cannot be checked at all (API unreachable, forbidden). Secret.',
   }),
   failOn: input.enumeration(
     'fail-on',

@@ -1,11 +1,12 @@
-import { ConfigurationError } from '../../errors.js';
-import { restartDeployment, waitForRollout } from '../../kube/rollout.js';
-import { ResultBuilder, type Check } from '../../report/step-result.js';
-import { sendAlert, runUrl } from '../../notify/webhook.js';
-import { healthOf, runChecks } from './round.js';
+import { ConfigurationError, errorMessage } from '../../errors.js';
+import type { Kube } from '../../kube/client.js';
 import { connect } from '../../kube/connect.js';
-import { healthInputs } from './inputs.js';
-import { defineProcedure } from '../../procedure.js';
+import { restartDeployment, waitForRollout } from '../../kube/rollout.js';
+import { runUrl, sendAlert } from '../../notify/webhook.js';
+import { defineProcedure, type ProcedureContext } from '../../procedure.js';
+import { ResultBuilder, type Check } from '../../report/step-result.js';
+import { healthInputs, type HealthOptions } from './inputs.js';
+import { healthOf, runChecks, type Health as HealthStatus } from './round.js';
 
 export const health = defineProcedure({
   name: 'health',
@@ -13,13 +14,18 @@ export const health = defineProcedure({
   description:
     'Checks the health endpoint, pods, Deployment, CPU and memory, a post-quantum crypto self-test and backup freshness; optionally restarts an unhealthy Deployment and escalates to a webhook.',
   inputs: healthInputs,
-  outputs: { status: 'healthy, degraded or unhealthy.' },
-  async run(o, ctx) {
-    if (o.cryptoCheck === 'command' && !o.cryptoCommand) {
+  outputs: {
+    status:
+      'healthy, degraded or unhealthy; unknown when the service could not be checked at all (API unreachable, forbidden).',
+  },
+  failureOutputs: { status: 'unknown' },
+  validate(o) {
+    if (o.cryptoCheck === 'command' && !o.cryptoCommand)
       throw new ConfigurationError(
         "input 'crypto-command' is required when crypto-check is command: give the argv as a JSON list",
       );
-    }
+  },
+  async run(o, ctx) {
     const kube = await connect(o, ctx);
     const rb = new ResultBuilder('health', ctx.now, {
       cluster: kube.server,
@@ -36,127 +42,186 @@ export const health = defineProcedure({
       rb.details.push(
         `#### Before self-heal: unhealthy\n\n${failing.map((f) => `- ${f}`).join('\n')}`,
       );
-      const healCheck = await ctx.log.group(
-        `Self-heal: restart deployment ${o.namespace}/${o.deployment}`,
-        async (): Promise<Check> => {
-          try {
-            const at = await restartDeployment(
-              kube,
-              o.namespace,
-              o.deployment,
-              ctx.now(),
-            );
-            rb.change(
-              `rollout restart (restartedAt ${at})`,
-              `Deployment ${o.namespace}/${o.deployment}`,
-              'none needed: a restart replaces pods with the same template; kubectl rollout undo reverts a template change',
-            );
-            const st = await waitForRollout(kube, o.namespace, o.deployment, {
-              timeoutMs: o.healTimeout,
-              intervalMs: 1000,
-              now: ctx.now,
-              sleep: ctx.sleep,
-              onProgress: ctx.log.info,
-            });
-            healed = true;
-            return {
-              name: 'self-heal',
-              status: st.done ? 'ok' : 'failed',
-              observed: st.message,
-              threshold: `rollout complete within ${Math.round(o.healTimeout / 1000)} s`,
-            };
-          } catch (e) {
-            return {
-              name: 'self-heal',
-              status: 'failed',
-              observed: e instanceof Error ? e.message : String(e),
-            };
-          }
-        },
-      );
+      const heal = await selfHeal(kube, o, ctx, rb);
+      healed = heal.restarted;
       round = await runChecks(kube, o, ctx);
       status = healthOf(round.checks);
-      if (healCheck.status === 'ok' && status === 'unhealthy') {
-        healCheck.status = 'failed';
-        healCheck.observed += '; still unhealthy afterwards';
+      if (heal.check.status === 'ok' && status === 'unhealthy') {
+        heal.check.status = 'failed';
+        heal.check.observed += '; still unhealthy afterwards';
       }
-      round.checks.push(healCheck);
+      round.checks.push(heal.check);
     }
     for (const c of round.checks) rb.check(c);
     rb.details.push(...round.details);
     if (status === 'unhealthy' && o.alertWebhook) {
       const failed = round.checks.filter((c) => c.status === 'failed');
-      const text = `PQC audit service ${o.namespace}/${o.deployment} is unhealthy${o.selfHeal ? ' after self-heal' : ''}: ${failed.map((c) => `${c.name}: ${c.observed}`).join('; ')}`;
-      try {
-        const r = await sendAlert(
-          o.alertWebhook,
-          {
-            text,
-            status,
-            procedure: 'health',
-            cluster: kube.server,
-            namespace: o.namespace,
-            deployment: o.deployment,
-            failedChecks: failed.map((c) => ({
-              name: c.name,
-              observed: c.observed,
-              detail: c.detail,
-            })),
-            selfHealAttempted: healed,
-            runUrl: runUrl(ctx.env),
-            at: ctx.now().toISOString(),
-          },
-          ctx.sleep,
-        );
-        rb.check({
-          name: 'escalation',
-          status: 'ok',
-          observed: `alert webhook: ${r}`,
-        });
-      } catch (e) {
-        rb.check({
-          name: 'escalation',
-          status: 'failed',
-          observed: e instanceof Error ? e.message : String(e),
-        });
-      }
-    }
-    rb.metrics['pqc_health_status'] =
-      status === 'healthy' ? 0 : status === 'degraded' ? 1 : 2;
-    rb.metrics['pqc_health_checks_failed'] = round.checks.filter(
-      (c) => c.status === 'failed',
-    ).length;
-    if (status !== 'healthy') {
-      rb.followUps.push(
-        ...round.checks
-          .filter((c) => c.status === 'failed' || c.status === 'warning')
-          .map((c) => `${c.name}: ${c.detail ?? c.observed}`),
+      rb.check(
+        await escalate(o, ctx, kube.server, {
+          text: `PQC audit service ${o.namespace}/${o.deployment} is unhealthy${o.selfHeal ? ' after self-heal' : ''}: ${failed.map((c) => `${c.name}: ${c.observed}`).join('; ')}`,
+          status,
+          failed,
+          healed,
+        }),
       );
     }
-    const headline = `${o.namespace}/${o.deployment} is **${status}**${healed ? ' after self-heal' : ''}.`;
-    const result = rb.finish(
-      headline,
-      status === 'unhealthy'
-        ? 'failed'
-        : status === 'degraded'
-          ? 'warning'
-          : 'ok',
-    );
-    const fails =
-      o.failOn === 'never'
-        ? false
-        : o.failOn === 'degraded'
-          ? status !== 'healthy'
-          : status === 'unhealthy';
-    const bad = round.checks.filter(
-      (c) => c.status === (status === 'unhealthy' ? 'failed' : 'warning'),
-    );
-    return {
-      result,
-      outputs: { status },
-      failure: fails
-        ? `health: ${o.namespace}/${o.deployment} is ${status}: ${bad.map((c) => `${c.name}: ${c.observed}`).join('; ')}`
-        : undefined,
-    };
+    return finish(o, rb, round.checks, status, healed);
+  },
+  async onFailure(o, failure, ctx) {
+    if (!o.alertWebhook || failure.kind === 'configuration') return [];
+    if (failure.kind === 'cancelled') return [];
+    const ns = o.namespace ?? 'pqc-audit';
+    const dep = o.deployment ?? 'pqc-audit';
+    return [
+      await escalate(o, ctx, '', {
+        text: `PQC audit service ${ns}/${dep} could not be checked: ${failure.message}`,
+        status: 'unknown',
+        failed: [
+          { name: failure.kind, status: 'failed', observed: failure.message },
+        ],
+        healed: false,
+      }),
+    ];
   },
 });
+
+/** Restarts the Deployment as kubectl rollout restart does and waits for the rollout. */
+async function selfHeal(
+  kube: Kube,
+  o: HealthOptions,
+  ctx: ProcedureContext,
+  rb: ResultBuilder,
+): Promise<{ check: Check; restarted: boolean }> {
+  return ctx.log.group(
+    `Self-heal: restart deployment ${o.namespace}/${o.deployment}`,
+    async () => {
+      try {
+        const at = await restartDeployment(
+          kube,
+          o.namespace,
+          o.deployment,
+          ctx.now(),
+        );
+        rb.change(
+          `rollout restart (restartedAt ${at})`,
+          `Deployment ${o.namespace}/${o.deployment}`,
+          'none needed: a restart replaces pods with the same template; kubectl rollout undo reverts a template change',
+        );
+        const st = await waitForRollout(kube, o.namespace, o.deployment, {
+          timeoutMs: o.healTimeout,
+          intervalMs: 1000,
+          now: ctx.now,
+          sleep: ctx.sleep,
+          onProgress: ctx.log.info,
+        });
+        return {
+          restarted: true,
+          check: {
+            name: 'self-heal',
+            status: st.done ? 'ok' : 'failed',
+            observed: st.message,
+            threshold: `rollout complete within ${Math.round(o.healTimeout / 1000)} s`,
+          },
+        };
+      } catch (e) {
+        return {
+          restarted: false,
+          check: {
+            name: 'self-heal',
+            status: 'failed',
+            observed: errorMessage(e),
+          },
+        };
+      }
+    },
+  );
+}
+
+/** One escalation to the alert webhook, recorded as the `escalation` check. */
+async function escalate(
+  o: Partial<HealthOptions>,
+  ctx: ProcedureContext,
+  cluster: string,
+  a: { text: string; status: string; failed: Check[]; healed: boolean },
+): Promise<Check> {
+  if (!o.alertWebhook)
+    return {
+      name: 'escalation',
+      status: 'skipped',
+      observed: 'no alert-webhook',
+    };
+  try {
+    const r = await sendAlert(
+      o.alertWebhook,
+      {
+        text: a.text,
+        status: a.status,
+        procedure: 'health',
+        cluster,
+        namespace: o.namespace ?? '',
+        deployment: o.deployment ?? '',
+        failedChecks: a.failed.map((c) => ({
+          name: c.name,
+          observed: c.observed,
+          detail: c.detail,
+        })),
+        selfHealAttempted: a.healed,
+        runUrl: runUrl(ctx.env),
+        at: ctx.now().toISOString(),
+      },
+      ctx.sleep,
+    );
+    return {
+      name: 'escalation',
+      status: 'ok',
+      observed: `alert webhook: ${r}`,
+    };
+  } catch (e) {
+    return { name: 'escalation', status: 'failed', observed: errorMessage(e) };
+  }
+}
+
+/** The record, metrics, follow-ups and the fail-on decision. */
+function finish(
+  o: HealthOptions,
+  rb: ResultBuilder,
+  checks: Check[],
+  status: HealthStatus,
+  healed: boolean,
+) {
+  rb.metrics['pqc_health_status'] =
+    status === 'healthy' ? 0 : status === 'degraded' ? 1 : 2;
+  rb.metrics['pqc_health_checks_failed'] = checks.filter(
+    (c) => c.status === 'failed',
+  ).length;
+  if (status !== 'healthy')
+    rb.followUps.push(
+      ...checks
+        .filter((c) => c.status === 'failed' || c.status === 'warning')
+        .map((c) => `${c.name}: ${c.detail ?? c.observed}`),
+    );
+  const result = rb.finish(
+    `${o.namespace}/${o.deployment} is **${status}**${healed ? ' after self-heal' : ''}.`,
+    status === 'unhealthy'
+      ? 'failed'
+      : status === 'degraded'
+        ? 'warning'
+        : 'ok',
+  );
+  const fails =
+    o.failOn === 'never'
+      ? false
+      : o.failOn === 'degraded'
+        ? status !== 'healthy'
+        : status === 'unhealthy';
+  const bad = checks.filter(
+    (c) => c.status === (status === 'unhealthy' ? 'failed' : 'warning'),
+  );
+  return {
+    result,
+    outputs: { status },
+    failure: fails
+      ? `health: ${o.namespace}/${o.deployment} is ${status}: ${bad.map((c) => `${c.name}: ${c.observed}`).join('; ')}`
+      : undefined,
+  };
+}

@@ -88,7 +88,9 @@ export async function runChecks(
   }
   if (o.cryptoCheck !== 'none') checks.push(await selfTest(kube, o, pods, ctx));
   if (o.backupDir)
-    checks.push(await backupCheck(o.backupDir, o.backupMaxAge, ctx.now()));
+    checks.push(
+      await backupCheck(o.backupDir, o.backupMaxAge, ctx.now(), o.backupPrefix),
+    );
   return { checks, details };
 }
 

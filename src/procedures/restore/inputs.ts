@@ -5,7 +5,8 @@ import {
   databaseInputs,
   pushgatewayInput,
 } from '../../inputs/groups-archive.js';
-import { changeControlInputs, kubeInputs } from '../../inputs/groups.js';
+import { kubeInputs } from '../../inputs/groups.js';
+import { changeControlInputs } from '../../plan/change-control.js';
 
 /** Inputs of the restore procedure. */
 export const restoreInputs = {
@@ -59,7 +60,10 @@ export const restoreInputs = {
   }),
   lockDuration: input.duration('lock-duration', {
     default: '2h',
-    description: 'Lease duration.',
+    min: 60_000,
+    max: 7 * 86_400_000,
+    description:
+      'Unused since the Lease became short (60 s) and renewed while the restore runs; accepted so existing workflows stay valid.',
   }),
   ...changeControlInputs,
   ...pushgatewayInput,

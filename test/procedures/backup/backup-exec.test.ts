@@ -13,7 +13,12 @@ import {
   type PgServer,
   type Pushgateway,
 } from '../../services/index.js';
-import { findLeaks, run, runProcedure, seedDatabase } from '../../helpers/procedure.js';
+import {
+  findLeaks,
+  run,
+  runProcedure,
+  seedDatabase,
+} from '../../helpers/procedure.js';
 import {
   SIM_SECRET_VALUE,
   startBackupSim,
@@ -102,6 +107,7 @@ describe('backup through exec, with config, app data and the Lease', () => {
       'database.dump',
       'key.txt',
       'manifest.json',
+      'manifest.sha256',
     ]);
     const inner = await run('tar', ['-tf', join(x, 'appdata.tar')]);
     expect(inner.stdout.toString()).toContain('./reports/r1.json');

@@ -11,7 +11,12 @@ import {
   type PgServer,
   type Pushgateway,
 } from '../../services/index.js';
-import { fingerprint, run, runProcedure, seedDatabase } from '../../helpers/procedure.js';
+import {
+  fingerprint,
+  run,
+  runProcedure,
+  seedDatabase,
+} from '../../helpers/procedure.js';
 
 const proc = backup as unknown as Procedure;
 let pg: PgServer;
@@ -104,6 +109,7 @@ describe('backup by database-url', () => {
     expect(list.stdout.toString().split('\n').filter(Boolean)).toEqual([
       'manifest.json',
       'database.dump',
+      'manifest.sha256',
     ]);
   });
 
@@ -134,17 +140,20 @@ describe('backup by database-url', () => {
       await age.generateHybridIdentity(),
     );
     const x = await age.identityToRecipient(await age.generateX25519Identity());
-    await expect(
-      runProcedure(
-        proc,
-        {
-          'database-url': pg.url('pqc_audit'),
-          destination: tmpdir(),
-          include: 'database',
-          'age-recipients': `${pq}\n${x}`,
-        },
-        {},
-      ),
-    ).rejects.toThrow(/mixes classic .* and post-quantum/);
+    const dest = mkdtempSync(join(tmpdir(), 'bk-mixed-'));
+    const ex = await runProcedure(
+      proc,
+      {
+        'database-url': pg.url('pqc_audit'),
+        destination: dest,
+        include: 'database',
+        'age-recipients': `${pq}\n${x}`,
+      },
+      {},
+    );
+    expect(ex.failureKind).toBe('configuration');
+    expect(ex.failure).toMatch(/mixes classic .* and post-quantum/);
+    expect(ex.result.status).toBe('failed');
+    expect(readdirSync(dest)).toEqual([]);
   });
 });

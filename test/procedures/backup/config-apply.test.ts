@@ -18,7 +18,7 @@ import { runProcedure } from '../../helpers/procedure.js';
 
 const exec = promisify(execFile);
 const bk = backup as unknown as Procedure;
-const fixtures = join(import.meta.dirname, '..', 'kube-sim', 'fixtures');
+const fixtures = join(import.meta.dirname, '..', '..', 'kube-sim', 'fixtures');
 let sim: KubeSim;
 
 beforeAll(async () => {

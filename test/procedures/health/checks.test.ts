@@ -5,9 +5,16 @@ import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { backupCheck } from '../../../src/procedures/health/backup-age.js';
-import { cryptoArgv, cryptoCheck } from '../../../src/procedures/health/crypto.js';
+import { makeArchive, newIdentity } from '../../archive/make-archive.js';
+import {
+  cryptoArgv,
+  cryptoCheck,
+} from '../../../src/procedures/health/crypto.js';
 import { podsCheck } from '../../../src/procedures/health/pods.js';
-import { resourceCheck, usages } from '../../../src/procedures/health/resources.js';
+import {
+  resourceCheck,
+  usages,
+} from '../../../src/procedures/health/resources.js';
 import { parseQuantity } from '../../../src/kube/quantity.js';
 import { LocalRunner } from '../../../src/process/runner.js';
 
@@ -163,6 +170,7 @@ describe('crypto self-test on this machine', () => {
     const script = join(
       import.meta.dirname,
       '..',
+      '..',
       'fixtures',
       'oqs-selftest.mjs',
     );
@@ -183,6 +191,7 @@ describe('crypto self-test on this machine', () => {
   it('a missing algorithm fails by name', async () => {
     const script = join(
       import.meta.dirname,
+      '..',
       '..',
       'fixtures',
       'oqs-selftest.mjs',
@@ -215,60 +224,130 @@ describe('crypto self-test on this machine', () => {
 
 describe('backup freshness', () => {
   const now = new Date();
-  function dir() {
-    const d = mkdtempSync(join(tmpdir(), 'bk-'));
+  const hoursAgo = (h: number) => new Date(now.getTime() - h * 3_600_000);
+  const dir = () => mkdtempSync(join(tmpdir(), 'bk-'));
+  /** A GNU tar (not a pqc-ops archive) with fresh mtime. */
+  const gnuTar = (d: string, name: string) => {
     writeFileSync(join(d, 'data.txt'), 'x'.repeat(3000));
-    return d;
-  }
-  it('accepts a fresh tar and a fresh tar.gz read with GNU tar', async () => {
+    execFileSync('tar', ['-cf', join(d, name), '-C', d, 'data.txt']);
+  };
+
+  it('accepts a fresh archive and reads its age from the manifest', async () => {
     const d = dir();
-    execFileSync('tar', [
-      '-cf',
-      join(d, 'pqc-audit-backup_1.tar'),
-      '-C',
-      d,
-      'data.txt',
-    ]);
-    expect((await backupCheck(d, 86_400_000, now)).status).toBe('ok');
-    execFileSync('tar', [
-      '-czf',
-      join(d, 'pqc-audit-backup_2.tar.gz'),
-      '-C',
-      d,
-      'data.txt',
-    ]);
+    await makeArchive({ dir: d, nameAt: hoursAgo(2) });
     const c = await backupCheck(d, 86_400_000, now);
-    expect(c).toMatchObject({ status: 'ok' });
-    expect(c.observed).toContain('pqc-audit-backup_2.tar.gz');
+    expect(c.status).toBe('ok');
+    expect(c.observed).toMatch(
+      /^pqc-audit-backup_\d{8}_\d{6}\.tar: 2\.0 h old, 1 member\(s\) match the manifest \(written /,
+    );
   });
-  it('warns when the newest archive is too old', async () => {
+
+  it('unrelated-logs.tar does not hide a 57-day-old backup', async () => {
     const d = dir();
-    const f = join(d, 'old.tar');
-    execFileSync('tar', ['-cf', f, '-C', d, 'data.txt']);
-    const old = new Date(now.getTime() - 30 * 3_600_000);
-    utimesSync(f, old, old);
+    await makeArchive({ dir: d, nameAt: hoursAgo(57 * 24) });
+    gnuTar(d, 'unrelated-logs.tar');
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('warning');
+    expect(c.observed).toMatch(/^pqc-audit-backup_.*: 1368\.0 h old/);
+    expect(c.detail).toContain('older than 24 h');
+  });
+
+  it("restore's safety backups (pqc-audit-emergency) do not count as backups", async () => {
+    const d = dir();
+    await makeArchive({ dir: d, nameAt: hoursAgo(30) });
+    await makeArchive({ dir: d, prefix: 'pqc-audit-emergency', nameAt: now });
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('warning');
+    expect(c.observed).toMatch(/^pqc-audit-backup_.*: 30\.0 h old/);
+  });
+
+  it('uses the configured prefix', async () => {
+    const d = dir();
+    await makeArchive({ dir: d, prefix: 'nightly', nameAt: hoursAgo(1) });
+    expect((await backupCheck(d, 86_400_000, now)).observed).toMatch(
+      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.age\] in/,
+    );
+    const c = await backupCheck(d, 86_400_000, now, 'nightly');
+    expect(c.status).toBe('ok');
+    expect(c.observed).toMatch(/^nightly_/);
+  });
+
+  it("a touched file's mtime does not make an old backup fresh: the manifest's endedAt counts", async () => {
+    const d = dir();
+    const a = await makeArchive({ dir: d, nameAt: hoursAgo(30) });
+    utimesSync(a.path, now, now);
     const c = await backupCheck(d, 86_400_000, now);
     expect(c.status).toBe('warning');
     expect(c.observed).toContain('30.0 h old');
   });
-  it('warns on a truncated or corrupted archive', async () => {
+
+  it("a manifest time more than a day from the name's timestamp fails", async () => {
     const d = dir();
-    const f = join(d, 'x.tar');
-    execFileSync('tar', ['-cf', f, '-C', d, 'data.txt']);
-    const buf = readFileSync(f);
-    writeFileSync(f, buf.subarray(0, 1024));
-    expect((await backupCheck(d, 86_400_000, now)).observed).toContain(
-      'unreadable',
-    );
-    buf[100] = 0x41;
-    writeFileSync(f, buf);
-    expect((await backupCheck(d, 86_400_000, now)).detail).toContain(
-      'corrupt tar header',
+    // Name says 1 h ago; the manifest says it ended 3 days ago.
+    await makeArchive({
+      dir: d,
+      nameAt: hoursAgo(1),
+      endedAt: hoursAgo(72),
+    });
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('failed');
+    expect(c.observed).toMatch(
+      /: the manifest says the backup ended .*, 71\.0 h before the time in the archive's name .*: the name or the manifest was changed/,
     );
   });
+
+  it('an encrypted archive is aged by the time in its name, not its mtime', async () => {
+    const d = dir();
+    const a = await makeArchive({
+      dir: d,
+      nameAt: hoursAgo(30),
+      identity: await newIdentity(),
+    });
+    utimesSync(a.path, now, now);
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('warning');
+    expect(c.observed).toMatch(/\.tar\.age: 30\.0 h old, age header ok/);
+    const fresh = dir();
+    await makeArchive({
+      dir: fresh,
+      nameAt: hoursAgo(1),
+      identity: await newIdentity(),
+    });
+    expect((await backupCheck(fresh, 86_400_000, now)).status).toBe('ok');
+  });
+
+  it('an archive named from the future does not stand in for the newest backup', async () => {
+    const d = dir();
+    await makeArchive({ dir: d, nameAt: hoursAgo(30) });
+    writeFileSync(join(d, 'pqc-audit-backup_29990101_000000.tar'), 'garbage');
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('warning');
+    expect(c.observed).toContain('30.0 h old');
+    expect(c.detail).toContain(
+      'named from the future (not trusted, check the clock or remove them): pqc-audit-backup_29990101_000000.tar',
+    );
+  });
+
+  it('warns on a truncated or corrupted archive', async () => {
+    const d = dir();
+    const a = await makeArchive({ dir: d, nameAt: hoursAgo(1) });
+    const buf = readFileSync(a.path);
+    writeFileSync(a.path, buf.subarray(0, 1024));
+    const c = await backupCheck(d, 86_400_000, now);
+    expect(c.status).toBe('warning');
+    expect(c.observed).toContain('unreadable');
+    buf[100] = 0x41;
+    writeFileSync(a.path, buf);
+    expect((await backupCheck(d, 86_400_000, now)).detail).toContain(
+      'header checksum mismatch',
+    );
+  });
+
   it('warns when there is no archive', async () => {
-    expect((await backupCheck(dir(), 1000, now)).observed).toMatch(
-      /^no archive in/,
+    const d = dir();
+    gnuTar(d, 'pqc-audit-backup.tar');
+    expect((await backupCheck(d, 1000, now)).observed).toMatch(
+      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.age\] in/,
     );
   });
 });

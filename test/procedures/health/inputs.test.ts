@@ -8,7 +8,7 @@ import { runBundle } from '../../helpers/bundle.js';
 let sim: KubeSim;
 beforeAll(async () => {
   sim = await startKubeSim({
-    manifests: [join(import.meta.dirname, '..', 'kube-sim', 'fixtures')],
+    manifests: [join(import.meta.dirname, '..', '..', 'kube-sim', 'fixtures')],
   });
 });
 afterAll(async () => sim?.close());
@@ -18,7 +18,8 @@ const cases: [string, string, RegExp, Record<string, string>?][] = [
   [
     'kubeconfig',
     '/no/such/kubeconfig',
-    /input 'kubeconfig': no file at \/no\/such\/kubeconfig/,
+    // Not a readable file, so taken (and masked) as inline content, never echoed.
+    /input 'kubeconfig' is neither the path of a readable regular file nor inline kubeconfig/,
   ],
   ['context', 'prod-eu', /input 'context': no context named "prod-eu"/],
   [

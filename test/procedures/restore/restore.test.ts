@@ -8,7 +8,11 @@ import { restore } from '../../../src/procedures/restore/procedure.js';
 import type { Procedure } from '../../../src/procedure.js';
 import type { KubeSim } from '../../kube-sim/index.js';
 import { startPostgres, type PgServer } from '../../services/index.js';
-import { fingerprint, runProcedure, seedDatabase } from '../../helpers/procedure.js';
+import {
+  fingerprint,
+  runProcedure,
+  seedDatabase,
+} from '../../helpers/procedure.js';
 import { startBackupSim, writeAppData } from '../../helpers/sim-fixtures.js';
 
 const bk = backup as unknown as Procedure;

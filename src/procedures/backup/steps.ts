@@ -1,0 +1,192 @@
+import { mkdir, rm, stat } from 'node:fs/promises';
+import type { Recipients } from '../../archive/age.js';
+import { createBackup, type BackupSources } from '../../archive/create.js';
+import { tableName, type Component } from '../../archive/manifest.js';
+import {
+  applyRetention,
+  listArchives,
+  planRetention,
+  staleTemporaries,
+} from '../../archive/retention.js';
+import { ConfigurationError } from '../../errors.js';
+import type { Kube } from '../../kube/client.js';
+import { resolvePod } from '../../kube/pods.js';
+import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
+import type { ProcedureContext } from '../../procedure.js';
+import type { ResultBuilder } from '../../report/step-result.js';
+import { PQC_OPS_VERSION } from '../../version.js';
+import type { BackupOptions } from './inputs.js';
+
+/** The destination directory, created when missing; errors name the input. */
+export async function prepareDestination(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    const why: Record<string, string> = {
+      EEXIST: 'a file, not a directory, is in the way',
+      ENOTDIR: 'a part of the path is a file, not a directory',
+      EACCES: 'permission denied',
+      EROFS: 'the filesystem is read-only',
+      ENOSPC: 'no space left on the device',
+    };
+    throw new ConfigurationError(
+      `input 'destination': cannot create the directory ${dir}: ${why[code] ?? code}`,
+    );
+  }
+  if (!(await stat(dir)).isDirectory())
+    throw new ConfigurationError(
+      `input 'destination': ${dir} is not a directory`,
+    );
+}
+
+/** Where each requested component comes from, resolved against the cluster. */
+export async function resolveSources(
+  o: BackupOptions,
+  include: Set<Component>,
+  kube: Kube | undefined,
+  ctx: ProcedureContext,
+): Promise<BackupSources> {
+  const src: BackupSources = {};
+  if (include.has('database')) {
+    const via = databaseMode(o, true) ?? 'url';
+    src.database = {
+      endpoint: await databaseEndpoint(
+        o,
+        via,
+        kube,
+        o.namespace,
+        ctx.maskSecret,
+      ),
+      via,
+    };
+  }
+  if (include.has('config') && kube)
+    src.config = { kube, namespace: o.namespace, selector: o.configSelector };
+  if (include.has('appdata') && kube) {
+    const runner = await resolvePod(kube, o.namespace, {
+      pod: o.appdataPod,
+      selector: o.appdataSelector,
+      container: o.appdataContainer,
+      what: 'application pod',
+    });
+    src.appdata = { runner, path: o.appdataPath };
+  }
+  return src;
+}
+
+/** Writes the archive and records each member; fails when a requested component is missing. */
+export async function writeBackup(
+  o: BackupOptions,
+  src: BackupSources,
+  include: Set<Component>,
+  recipients: Recipients | undefined,
+  kube: Kube | undefined,
+  ctx: ProcedureContext,
+  rb: ResultBuilder,
+): Promise<{ path: string; sha256: string; size: number }> {
+  const res = await ctx.log.group('backup', () =>
+    createBackup(src, {
+      dir: o.destination,
+      prefix: o.prefix,
+      recipients,
+      allowPlaintextSecrets: o.allowPlaintextSecrets,
+      now: ctx.now,
+      info: ctx.log.info,
+      mask: ctx.maskSecret,
+      cluster: kube?.server,
+      namespace: kube ? o.namespace : undefined,
+      version: PQC_OPS_VERSION,
+    }),
+  );
+  const m = res.manifest;
+  const archived = new Set(m.members.map((x) => x.component));
+  const missing = [...include].filter((c) => !archived.has(c));
+  if (missing.length > 0) {
+    await rm(res.archive.path, { force: true });
+    throw new Error(
+      `the archive would lack ${missing.join(', ')} (requested in 'include'); it was deleted and nothing else was touched`,
+    );
+  }
+  for (const mem of m.members) {
+    const detail =
+      mem.component === 'database'
+        ? `, ${m.database?.tables.length ?? 0} table(s), ${m.database?.tables.reduce((n, t) => n + t.rows, 0) ?? 0} row(s)`
+        : mem.component === 'config'
+          ? `, ${m.config?.configMaps.length ?? 0} ConfigMap(s), ${m.config?.secrets.length ?? 0} Secret(s)`
+          : '';
+    rb.check({
+      name: mem.component,
+      status: 'ok',
+      observed: `${mem.name}: ${mem.size} bytes${detail}`,
+    });
+  }
+  rb.check({
+    name: 'encryption',
+    status: 'ok',
+    observed: recipients
+      ? `age, ${recipients.list.length} ${recipients.kind === 'hybrid' ? 'post-quantum hybrid (ML-KEM-768 + X25519)' : 'X25519'} recipient(s)`
+      : 'not encrypted',
+  });
+  rb.check({
+    name: 'archive',
+    status: 'ok',
+    observed: `${res.archive.size} bytes; sha256 re-read from disk matches`,
+    threshold: 'member checksums and file sha256 verified before rename',
+  });
+  rb.artifacts.push({ ...res.archive });
+  if (m.database)
+    rb.details.push(
+      [
+        "#### Tables (rows in the dump's snapshot)",
+        '',
+        ...m.database.tables.map((t) => `- ${tableName(t)}: ${t.rows}`),
+      ].join('\n'),
+    );
+  if (!recipients)
+    rb.followUps.push(
+      'The archive is not encrypted: set age-recipients (age1pq1... for post-quantum protection).',
+    );
+  return res.archive;
+}
+
+/** Retention, only after this run's archive is safely in place. */
+export async function retain(
+  o: BackupOptions,
+  ctx: ProcedureContext,
+  rb: ResultBuilder,
+): Promise<void> {
+  const plan = planRetention(
+    await listArchives(o.destination, o.prefix),
+    ctx.now(),
+    o.retentionDays,
+    o.keepLast,
+  );
+  const deleted = await applyRetention(plan);
+  if (plan.future.length > 0)
+    rb.check({
+      name: 'future names',
+      status: 'warning',
+      observed: `${plan.future.length} archive(s) named from the future, not counted among the newest ${o.keepLast} and not deleted: ${plan.future.map((f) => f.name).join(', ')}`,
+      detail: 'check the clock of the machine that wrote them, or remove them',
+    });
+  for (const d of deleted)
+    rb.change(
+      'deleted expired archive',
+      `${o.destination}/${d}`,
+      'none: restore it from off-site copies if needed',
+    );
+  const stale = await staleTemporaries(
+    o.destination,
+    o.prefix,
+    ctx.now(),
+    o.lockDuration,
+  );
+  for (const s of stale) await rm(s, { force: true, recursive: true });
+  rb.check({
+    name: 'retention',
+    status: 'ok',
+    observed: `${deleted.length} expired archive(s) deleted, ${plan.keep.length} kept${stale.length ? `, ${stale.length} stale temporary file(s) removed` : ''}`,
+    threshold: `${o.retentionDays === 0 ? 'no expiry' : `older than ${o.retentionDays} d`}, newest ${o.keepLast} always kept`,
+  });
+}
