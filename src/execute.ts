@@ -105,8 +105,13 @@ function makeContext(
   host: Host,
   tempDir: string,
   outputDir: string,
+  kept: ResultBuilder[],
 ): ProcedureContext {
   return {
+    keep: (rb) => {
+      kept.push(rb);
+      return rb;
+    },
     outputDir,
     log: host.log,
     now: () => new Date(),
@@ -134,7 +139,8 @@ export async function executeProcedure(
   const base = host.env['RUNNER_TEMP'] || tmpdir();
   await mkdir(base, { recursive: true });
   const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
-  const ctx = makeContext(host, tempDir, join(base, 'pqc-ops'));
+  const kept: ResultBuilder[] = [];
+  const ctx = makeContext(host, tempDir, join(base, 'pqc-ops'), kept);
   const onAbort = () => terminateChildren();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let outcome: ProcedureOutcome;
@@ -151,7 +157,7 @@ export async function executeProcedure(
         host.log.debug(e instanceof Error ? (e.stack ?? e.message) : String(e));
       }
       const partial = opts ?? partialInputs(p.inputs, (n) => host.getInput(n));
-      outcome = await failedOutcome(p, startedAt, ctx, partial, {
+      outcome = await failedOutcome(p, startedAt, ctx, partial, kept[0], {
         kind,
         message: errorMessage(e),
       });
@@ -186,9 +192,11 @@ async function failedOutcome(
   startedAt: Date,
   ctx: ProcedureContext,
   partial: unknown,
+  kept: ResultBuilder | undefined,
   failure: RunFailure,
 ): Promise<ProcedureOutcome> {
-  const rb = new ResultBuilder(p.name, () => startedAt);
+  // What the run recorded before it threw (checks made, changes done) stays.
+  const rb = kept ?? new ResultBuilder(p.name, () => startedAt);
   const label = KIND_LABEL[failure.kind];
   rb.check({ name: label, status: 'failed', observed: failure.message });
   const extra = await runFailureHook(p, partial, failure, ctx);

@@ -1,5 +1,5 @@
 import type { InputSpecs, OptionsOf } from './inputs/spec.js';
-import type { Check, StepResult } from './report/step-result.js';
+import type { Check, ResultBuilder, StepResult } from './report/step-result.js';
 
 /** Where a procedure writes its messages; the action adapter maps it to the runner log. */
 export interface Logger {
@@ -24,6 +24,12 @@ export interface ProcedureContext {
   maskSecret: (value: string) => void;
   /** Aborted when the run is cancelled (SIGTERM/SIGINT, as GitHub sends). */
   signal: AbortSignal;
+  /**
+   * Hands the run's record to the executor as it is being built, so that if
+   * the run throws, the checks made and changes already done are kept in the
+   * failed record (a half-applied plan is reported, never forgotten).
+   */
+  keep: <R extends ResultBuilder>(rb: R) => R;
 }
 
 /** What a procedure hands back to its adapter. */

@@ -21,6 +21,7 @@ import {
   type Manifest,
 } from './manifest.js';
 import { archiveName, assertNameFree } from './naming.js';
+import { spoolDirPrefix } from './retention.js';
 import { spoolCommand } from '../process/spool.js';
 
 /** Where each component comes from. */
@@ -89,7 +90,9 @@ export async function createBackup(
       );
     }
   }
-  const spool = await mkdtemp(join(s.dir, '.pqc-ops-spool-'));
+  // Named after the prefix, so the next run of it removes what a killed run
+  // left (staleSpools in retention.ts).
+  const spool = await mkdtemp(join(s.dir, spoolDirPrefix(s.prefix)));
   try {
     const members: MemberSource[] = [];
     const manifest: Manifest = {

@@ -1,4 +1,4 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFromTheFuture, parseArchiveName, temporaryOf } from './naming.js';
 
@@ -111,6 +111,62 @@ export async function staleTemporaries(
     const st = await stat(join(dir, name)).catch(() => undefined);
     if (st && now.getTime() - st.mtimeMs > olderThanMs)
       out.push(join(dir, name));
+  }
+  return out;
+}
+
+/**
+ * The start of the spool directory name of a run of `prefix`; mkdtemp adds
+ * six letters or digits: `.pqc-ops-spool-<prefix>-XXXXXX`. The prefix in the
+ * name lets the next run of that prefix find what a killed run left.
+ */
+export function spoolDirPrefix(prefix: string): string {
+  return `.pqc-ops-spool-${prefix}-`;
+}
+
+/** Whether `name` is the spool directory name of a run of exactly `prefix`. */
+export function isSpoolOf(prefix: string, name: string): boolean {
+  const head = spoolDirPrefix(prefix);
+  return (
+    name.startsWith(head) && /^[A-Za-z0-9]{6}$/.test(name.slice(head.length))
+  );
+}
+
+/**
+ * The newest mtime of a directory and everything in it (not following
+ * symlinks); undefined when it is gone.
+ */
+async function newestMtime(path: string): Promise<number | undefined> {
+  const st = await lstat(path).catch(() => undefined);
+  if (!st) return undefined;
+  let newest = st.mtimeMs;
+  if (st.isDirectory()) {
+    const names = await readdir(path).catch(() => [] as string[]);
+    for (const n of names) {
+      const m = await newestMtime(join(path, n));
+      if (m !== undefined && m > newest) newest = m;
+    }
+  }
+  return newest;
+}
+
+/**
+ * Spool directories of `prefix` left by runs that were killed (SIGKILL: no
+ * cleanup could run) whose newest file is older than `olderThanMs`: a run
+ * still dumping keeps writing its spool, so its newest mtime stays fresh.
+ */
+export async function staleSpools(
+  dir: string,
+  prefix: string,
+  now: Date,
+  olderThanMs: number,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !isSpoolOf(prefix, e.name)) continue;
+    const newest = await newestMtime(join(dir, e.name));
+    if (newest !== undefined && now.getTime() - newest > olderThanMs)
+      out.push(join(dir, e.name));
   }
   return out;
 }

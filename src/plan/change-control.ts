@@ -80,6 +80,18 @@ export interface ChangeControlOutcome {
   applied: boolean;
 }
 
+/**
+ * For validate(): in mode apply, the plan input must be there and be a plan
+ * of this procedure, unedited (and the approved one), before anything else is
+ * read or contacted.
+ */
+export function checkPlanInput(
+  cc: ChangeControlInput,
+  procedure: string,
+): void {
+  if (cc.mode === 'apply') loadPlan(cc.plan, procedure, cc.planSha256);
+}
+
 /** The change-control outputs of an outcome (empty ones before a plan exists). */
 export function changeControlValues(
   cc: ChangeControlOutcome | undefined,

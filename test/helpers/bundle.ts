@@ -26,7 +26,7 @@ let built: string | undefined;
 export function actionEntry(name: string, fresh = false): string {
   const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
   if (!fresh && existsSync(join(dist, name, 'index.js'))) {
-    // REENABLE refuseStale(dist);
+    refuseStale(dist);
     return join(dist, name, 'index.js');
   }
   if (!built) {

@@ -102,9 +102,11 @@ export const backupVerify = defineProcedure({
     const scratch = o.scratchDatabaseUrl
       ? parsePgUrl(o.scratchDatabaseUrl, 'scratch-database-url', ctx.maskSecret)
       : undefined;
-    const rb = new ResultBuilder('backup-verify', ctx.now, {
-      prefix: o.prefix,
-    });
+    const rb = ctx.keep(
+      new ResultBuilder('backup-verify', ctx.now, {
+        prefix: o.prefix,
+      }),
+    );
     let archivePath = '';
     let ok = false;
     let ageSeconds: number | undefined;
@@ -147,13 +149,11 @@ export const backupVerify = defineProcedure({
             0,
             (ctx.now().getTime() - Date.parse(m.endedAt)) / 1000,
           );
+          const tooOld = o.maxAge !== undefined && ageSeconds * 1000 > o.maxAge;
           rb.check({
             name: 'archive age',
-            status:
-              o.maxAge !== undefined && ageSeconds * 1000 > o.maxAge
-                ? 'failed'
-                : 'ok',
-            observed: `${(ageSeconds / 3600).toFixed(1)} h (written ${m.endedAt})`,
+            status: tooOld ? 'failed' : 'ok',
+            observed: `${(ageSeconds / 3600).toFixed(1)} h (written ${m.endedAt})${tooOld ? `, over the max-age of ${(o.maxAge ?? 0) / 3_600_000} h` : ''}`,
             threshold:
               o.maxAge !== undefined
                 ? `at most ${o.maxAge / 3_600_000} h`

@@ -10,12 +10,14 @@ import { assertPlainPath } from '../../report/escape.js';
 import { connect, holdLease, type ProcedureLease } from '../../kube/connect.js';
 import { clusterConfigured } from '../../kube/credentials.js';
 import { databaseMode } from '../../postgres/source.js';
+import { parsePgUrl } from '../../postgres/url.js';
 import { gauge, JOBS, METRICS } from '../../prometheus/catalog.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { ResultBuilder, type Check } from '../../report/step-result.js';
 import { backupInputs, type BackupOptions } from './inputs.js';
 import {
   prepareDestination,
+  removeStale,
   resolveSources,
   retain,
   writeBackup,
@@ -42,7 +44,8 @@ export const backup = defineProcedure({
     checkPrefix(o.prefix, 'prefix');
     checkAppdataSource(o);
     assertPlainPath(o.destination, 'destination');
-    if (include.has('database')) databaseMode(o, true);
+    if (include.has('database') && databaseMode(o, true) === 'url')
+      parsePgUrl(o.databaseUrl ?? '', 'database-url', () => undefined);
     const cluster = clusterConfigured(o.kubeconfig, env);
     const needs: string[] = [];
     if (include.has('config') && !cluster)
@@ -64,11 +67,13 @@ export const backup = defineProcedure({
     const include = parseComponents(o.include, 'include');
     const recipients = await parseRecipients(o.ageRecipients);
     await prepareDestination(o.destination);
-    const rb = new ResultBuilder('backup', ctx.now, {
-      destination: o.destination,
-      prefix: o.prefix,
-      namespace: o.namespace,
-    });
+    const rb = ctx.keep(
+      new ResultBuilder('backup', ctx.now, {
+        destination: o.destination,
+        prefix: o.prefix,
+        namespace: o.namespace,
+      }),
+    );
     const t0 = ctx.now();
     const outputs = { archive: '', sha256: '', size: '' };
     let failure: string | undefined;
@@ -98,6 +103,13 @@ export const backup = defineProcedure({
           observed: 'no cluster credentials: ran without a Lease',
         });
       }
+      const removed = await removeStale(o, ctx);
+      if (removed.length > 0)
+        rb.check({
+          name: 'leftovers',
+          status: 'ok',
+          observed: `${removed.join(' and ')} removed (left by runs that died)`,
+        });
       const src = await resolveSources(o, include, kube, ctx);
       ctx.signal.throwIfAborted();
       const archive = await writeBackup(

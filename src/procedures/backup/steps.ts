@@ -6,6 +6,7 @@ import {
   applyRetention,
   listArchives,
   planRetention,
+  staleSpools,
   staleTemporaries,
 } from '../../archive/retention.js';
 import { ConfigurationError } from '../../errors.js';
@@ -150,6 +151,27 @@ export async function writeBackup(
   return res.archive;
 }
 
+/**
+ * What runs that died (SIGKILL, a lost machine) left: temporary archives and
+ * spool directories of this prefix untouched for longer than lock-duration.
+ * Run before the dump too, so a dead run's spool cannot fill the disk for
+ * every later run. Returns what was removed, in words.
+ */
+export async function removeStale(
+  o: BackupOptions,
+  ctx: ProcedureContext,
+): Promise<string[]> {
+  const args = [o.destination, o.prefix, ctx.now(), o.lockDuration] as const;
+  const stale = await staleTemporaries(...args);
+  const spools = await staleSpools(...args);
+  for (const s of [...stale, ...spools])
+    await rm(s, { force: true, recursive: true });
+  return [
+    ...(stale.length ? [`${stale.length} stale temporary file(s)`] : []),
+    ...(spools.length ? [`${spools.length} stale spool directory(ies)`] : []),
+  ];
+}
+
 /** Retention, only after this run's archive is safely in place. */
 export async function retain(
   o: BackupOptions,
@@ -176,17 +198,11 @@ export async function retain(
       `${o.destination}/${d}`,
       'none: restore it from off-site copies if needed',
     );
-  const stale = await staleTemporaries(
-    o.destination,
-    o.prefix,
-    ctx.now(),
-    o.lockDuration,
-  );
-  for (const s of stale) await rm(s, { force: true, recursive: true });
+  const leftovers = await removeStale(o, ctx);
   rb.check({
     name: 'retention',
     status: 'ok',
-    observed: `${deleted.length} expired archive(s) deleted, ${plan.keep.length} kept${stale.length ? `, ${stale.length} stale temporary file(s) removed` : ''}`,
+    observed: `${deleted.length} expired archive(s) deleted, ${plan.keep.length} kept${leftovers.length ? `, ${leftovers.join(' and ')} removed` : ''}`,
     threshold: `${o.retentionDays === 0 ? 'no expiry' : `older than ${o.retentionDays} d`}, newest ${o.keepLast} always kept`,
   });
 }

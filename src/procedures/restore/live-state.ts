@@ -6,15 +6,30 @@ import type { PgEndpoint } from '../../postgres/endpoint.js';
 import { countTablesNow, psqlLines } from '../../postgres/tools.js';
 import { runToEnd, type CommandRunner } from '../../process/runner.js';
 
+// The catalog, plus every user table's cumulative write counters: a row
+// count misses an UPDATE, or an INSERT and a DELETE that cancel out, but
+// n_tup_ins / n_tup_upd / n_tup_del move with every write. (Not n_live_tup,
+// n_dead_tup or the scan counters: vacuum, analyze and reads move those.)
 const CATALOG_SQL = `SELECT json_build_object('version', current_setting('server_version_num'), 'objects', (
   SELECT coalesce(json_agg(x ORDER BY x), '[]') FROM (
     SELECT format('%s %I.%I', c.relkind, n.nspname, c.relname) AS x FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' AND c.relkind IN ('r','p','v','m','S','i')) s));
+    WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' AND c.relkind IN ('r','p','v','m','S','i')) s),
+  'writes', (
+  SELECT coalesce(json_agg(w ORDER BY w), '[]') FROM (
+    SELECT format('%I.%I ins=%s upd=%s del=%s', s.schemaname, s.relname, s.n_tup_ins, s.n_tup_upd, s.n_tup_del) AS w
+    FROM pg_stat_user_tables s WHERE s.schemaname NOT LIKE 'pg\\_%') t));
 `;
 
 /**
  * The database's state for a plan: a hash of its catalog (tables, views,
- * sequences, indexes, server version) and every table's row count.
+ * sequences, indexes, server version), every table's row count and every
+ * table's write counters (rows inserted, updated, deleted, from
+ * pg_stat_user_tables). So the drift check catches a schema change, a change
+ * of row count, and also an UPDATE, or an INSERT and DELETE, that keep the
+ * counts: any write published to the statistics since the plan (a session's
+ * counters are published when it ends, or within about 10 s of idle). A
+ * statistics reset also counts as drift; with track_counts off the counters
+ * stay 0 and only the catalog and row counts are compared.
  */
 export async function databaseState(
   ep: PgEndpoint,
@@ -23,6 +38,7 @@ export async function databaseState(
   const cat = JSON.parse((await psqlLines(ep, CATALOG_SQL))[0] ?? '{}') as {
     version: string;
     objects: string[];
+    writes: string[];
   };
   const rows = await counts();
   const version = createHash('sha256')

@@ -18,10 +18,12 @@ import { connect } from '../../kube/connect.js';
 import { resolvePod } from '../../kube/pods.js';
 import {
   changeControlOutputs,
+  checkPlanInput,
   changeControlValues,
   runChangeControlled,
 } from '../../plan/change-control.js';
 import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
+import { parsePgUrl } from '../../postgres/url.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { ResultBuilder } from '../../report/step-result.js';
 import { PQC_OPS_VERSION } from '../../version.js';
@@ -50,7 +52,9 @@ export const restore = defineProcedure({
   },
   validate(o) {
     parseComponents(o.components, 'components');
-    databaseMode(o, false);
+    if (databaseMode(o, false) === 'url')
+      parsePgUrl(o.databaseUrl ?? '', 'database-url', () => undefined);
+    checkPlanInput(o, 'restore');
     checkAppdataSource(o);
     checkPrefix(o.prefix, 'prefix');
     checkPrefix(o.safetyPrefix, 'safety-prefix');
@@ -63,10 +67,12 @@ export const restore = defineProcedure({
     const found = await ctx.log.group('verify archive', () =>
       verifiedArchive(o, identities, wanted, ctx.now()),
     );
-    const rb = new ResultBuilder('restore', ctx.now, {
-      archive: found.path,
-      namespace: o.namespace,
-    });
+    const rb = ctx.keep(
+      new ResultBuilder('restore', ctx.now, {
+        archive: found.path,
+        namespace: o.namespace,
+      }),
+    );
     const outputs = {
       archive: found.path,
       ...changeControlValues(undefined),

@@ -4,6 +4,7 @@ import { connect, holdLease } from '../../kube/connect.js';
 import { waitForRollout } from '../../kube/rollout.js';
 import {
   changeControlOutputs,
+  checkPlanInput,
   changeControlValues,
   runChangeControlled,
   type Mutation,
@@ -27,14 +28,19 @@ export const scale = defineProcedure({
     'Sets the replica count of a Deployment through the scale subresource, under plan/apply change control, and waits until it is available.',
   inputs: scaleInputs,
   outputs: changeControlOutputs,
+  validate(o) {
+    checkPlanInput(o, 'scale');
+  },
   async run(o, ctx) {
     const kube = await connect(o, ctx);
     const object = `Deployment ${o.namespace}/${o.deployment}`;
-    const rb = new ResultBuilder('scale', ctx.now, {
-      cluster: kube.server,
-      namespace: o.namespace,
-      deployment: o.deployment,
-    });
+    const rb = ctx.keep(
+      new ResultBuilder('scale', ctx.now, {
+        cluster: kube.server,
+        namespace: o.namespace,
+        deployment: o.deployment,
+      }),
+    );
     const cc = await runChangeControlled(
       scaleMutation(kube, o, ctx, rb),
       o,

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
 import { backupVerify } from '../../../src/procedures/backup-verify/procedure.js';
 import { push } from '../../../src/prometheus/pushgateway.js';
-import type { Procedure } from '../../../src/procedure.js';
 import {
   startPostgres,
   startPushgateway,
@@ -20,8 +19,8 @@ import {
 } from '../../services/index.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
-const bk = backup as unknown as Procedure;
-const verify = backupVerify as unknown as Procedure;
+const bk = backup;
+const verify = backupVerify;
 let pg: PgServer;
 let gw: Pushgateway;
 let dest: string;

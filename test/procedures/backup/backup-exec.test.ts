@@ -5,7 +5,6 @@ import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
 import { backupVerify } from '../../../src/procedures/backup-verify/procedure.js';
-import type { Procedure } from '../../../src/procedure.js';
 import type { KubeSim } from '../../kube-sim/index.js';
 import {
   startPostgres,
@@ -25,8 +24,8 @@ import {
   writeAppData,
 } from '../../helpers/sim-fixtures.js';
 
-const bk = backup as unknown as Procedure;
-const verify = backupVerify as unknown as Procedure;
+const bk = backup;
+const verify = backupVerify;
 let pg: PgServer;
 let gw: Pushgateway;
 let sim: KubeSim;

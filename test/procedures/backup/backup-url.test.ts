@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as age from 'age-encryption';
 import { backup } from '../../../src/procedures/backup/procedure.js';
-import type { Procedure } from '../../../src/procedure.js';
 import {
   startPostgres,
   startPushgateway,
@@ -18,7 +17,7 @@ import {
   seedDatabase,
 } from '../../helpers/procedure.js';
 
-const proc = backup as unknown as Procedure;
+const proc = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 

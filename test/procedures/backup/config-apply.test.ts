@@ -12,12 +12,11 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
-import type { Procedure } from '../../../src/procedure.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import { runProcedure } from '../../helpers/procedure.js';
 
 const exec = promisify(execFile);
-const bk = backup as unknown as Procedure;
+const bk = backup;
 const fixtures = join(import.meta.dirname, '..', '..', 'kube-sim', 'fixtures');
 let sim: KubeSim;
 

@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
-import type { Procedure } from '../../../src/procedure.js';
 import {
   startPostgres,
   startPushgateway,
@@ -20,7 +19,7 @@ import {
 } from '../../services/index.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
-const bk = backup as unknown as Procedure;
+const bk = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 

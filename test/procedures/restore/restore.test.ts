@@ -5,7 +5,6 @@ import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
 import { restore } from '../../../src/procedures/restore/procedure.js';
-import type { Procedure } from '../../../src/procedure.js';
 import type { KubeSim } from '../../kube-sim/index.js';
 import { startPostgres, type PgServer } from '../../services/index.js';
 import {
@@ -15,8 +14,8 @@ import {
 } from '../../helpers/procedure.js';
 import { startBackupSim, writeAppData } from '../../helpers/sim-fixtures.js';
 
-const bk = backup as unknown as Procedure;
-const rs = restore as unknown as Procedure;
+const bk = backup;
+const rs = restore;
 let pg: PgServer;
 let sim: KubeSim;
 let archive: string;
