@@ -11,15 +11,27 @@ export function tail(stream: NodeJS.ReadableStream, max = 4096): () => string {
   return () => buf.trim();
 }
 
-/** The most telling line of a tool's stderr. */
+/**
+ * Lines that say only that a tool gave up, not why: tar's "Error is not
+ * recoverable: exiting now" and "Exiting with failure status due to previous
+ * errors" follow the line with the reason.
+ */
+const GENERIC =
+  /error is not recoverable|exiting with failure status|exiting now$/i;
+
+/** The most telling line of a tool's stderr: its reason, not its sign-off. */
 export function lastError(stderr: string): string {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);
-  const err = lines.filter((l) => /error|fatal|could not|failed/i.test(l));
+  const telling = lines.filter((l) => !GENERIC.test(l));
+  const pool = telling.length > 0 ? telling : lines;
+  const err = pool.filter((l) =>
+    /error|fatal|could not|cannot|failed|no such file|denied/i.test(l),
+  );
   return (
-    (err.length > 0 ? err.slice(-2) : lines.slice(-1)).join(' / ') ||
+    (err.length > 0 ? err.slice(-2) : pool.slice(-1)).join(' / ') ||
     'no message'
   );
 }
