@@ -4,9 +4,7 @@ import { getProcedure } from './procedures/registry.js';
 import type { Logger } from './procedure.js';
 import { fitMarkdown, SUMMARY_LIMIT_BYTES } from './report/markdown.js';
 import { oneLine } from './report/escape.js';
-
-/** How long a cancelled run may take to clean up before the process exits anyway. */
-const CANCEL_GRACE_MS = 8_000;
+import { cancelOnSignals } from './process/cancel.js';
 
 /**
  * The whole GitHub Action for one procedure: inputs, run, outputs, the job
@@ -16,15 +14,9 @@ const CANCEL_GRACE_MS = 8_000;
  */
 export async function runAction(name: string): Promise<void> {
   const core = await import('@actions/core');
-  const cancel = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (cancel.signal.aborted) return;
-    core.warning(`${name}: ${sig} received: cancelling and cleaning up`);
-    cancel.abort(new Error(`cancelled by ${sig}`));
-    setTimeout(() => process.exit(1), CANCEL_GRACE_MS).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  const cancel = cancelOnSignals(1, (sig) =>
+    core.warning(`${name}: ${sig} received: cancelling and cleaning up`),
+  );
   try {
     const p = getProcedure(name);
     const log: Logger = {
@@ -65,7 +57,6 @@ export async function runAction(name: string): Promise<void> {
     // Only when even the record could not be written (a full disk).
     core.setFailed(oneLine(`${name}: ${errorMessage(e)}`));
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    cancel.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import { ConfigurationError, errorMessage } from './errors.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
+import { cancelOnSignals } from './process/cancel.js';
 import type { AnyProcedure as Procedure, Logger } from './procedure.js';
 
 /** Exit codes: 0 ok, 1 a procedure failed, 2 bad input. */
@@ -211,17 +212,11 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
  * (a second signal, or 8 s, ends the process at once).
  */
 export async function cliProcess(argv: string[]): Promise<number> {
-  const cancel = new AbortController();
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (cancel.signal.aborted) process.exit(130);
+  const cancel = cancelOnSignals(130, (sig) =>
     process.stderr.write(
       `pqc-ops: ${sig} received: cancelling and cleaning up\n`,
-    );
-    cancel.abort(new Error(`cancelled by ${sig}`));
-    setTimeout(() => process.exit(130), 8_000).unref();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+    ),
+  );
   try {
     const code = await cliMain(argv, {
       out: (t) => process.stdout.write(t + '\n'),
@@ -231,7 +226,6 @@ export async function cliProcess(argv: string[]): Promise<number> {
     });
     return cancel.signal.aborted ? 130 : code;
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    cancel.dispose();
   }
 }

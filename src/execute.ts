@@ -102,19 +102,22 @@ const KIND_LABEL: Record<FailureKind, string> = {
 };
 
 function makeContext(
+  name: string,
   host: Host,
   tempDir: string,
   outputDir: string,
   kept: ResultBuilder[],
 ): ProcedureContext {
+  const now = () => new Date();
   return {
-    keep: (rb) => {
+    record: (target) => {
+      const rb = new ResultBuilder(name, now, target);
       kept.push(rb);
       return rb;
     },
     outputDir,
     log: host.log,
-    now: () => new Date(),
+    now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     env: host.env,
     tempDir,
@@ -140,7 +143,7 @@ export async function executeProcedure(
   await mkdir(base, { recursive: true });
   const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
   const kept: ResultBuilder[] = [];
-  const ctx = makeContext(host, tempDir, join(base, 'pqc-ops'), kept);
+  const ctx = makeContext(p.name, host, tempDir, join(base, 'pqc-ops'), kept);
   const onAbort = () => terminateChildren();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let outcome: ProcedureOutcome;

@@ -25,11 +25,11 @@ export interface ProcedureContext {
   /** Aborted when the run is cancelled (SIGTERM/SIGINT, as GitHub sends). */
   signal: AbortSignal;
   /**
-   * Hands the run's record to the executor as it is being built, so that if
-   * the run throws, the checks made and changes already done are kept in the
-   * failed record (a half-applied plan is reported, never forgotten).
+   * Starts the run's record, held by the executor as it is being built, so
+   * that if the run throws, the checks made and changes already done are kept
+   * in the failed record (a half-applied plan is reported, never forgotten).
    */
-  keep: <R extends ResultBuilder>(rb: R) => R;
+  record: (target?: Record<string, string>) => ResultBuilder;
 }
 
 /** What a procedure hands back to its adapter. */

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.js';
+import { gauge, JOBS, METRICS } from '../prometheus/catalog.js';
 import { push, type Gauge } from '../prometheus/pushgateway.js';
 import type { ResultBuilder } from '../report/step-result.js';
 
@@ -33,12 +34,8 @@ export async function markBackupUnusable(
   prefix: string,
 ): Promise<void> {
   if (!url) return;
-  await push(url, 'POST', 'pqc-ops-backup', { instance: prefix }, [
-    {
-      name: 'pqc_backup_success',
-      help: '1 if the last backup run succeeded, else 0.',
-      value: 0,
-    },
+  await push(url, 'POST', JOBS.backup, { instance: prefix }, [
+    gauge(METRICS.backupSuccess, 0),
   ]);
 }
 

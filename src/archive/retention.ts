@@ -2,9 +2,6 @@ import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isFromTheFuture, parseArchiveName, temporaryOf } from './naming.js';
 
-// The name format lives in naming.ts; re-exported for existing importers.
-export { archiveName, parseArchiveName, validPrefix } from './naming.js';
-
 /** An archive of a prefix found in a directory. */
 export interface FoundArchive {
   name: string;

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { oneLine } from '../report/escape.js';
 import * as p from './parsers.js';
+import { MAX_TIMER_MS } from '../process/timer.js';
 
 /**
  * One input of one procedure. The same declaration drives the action's input
@@ -85,7 +86,7 @@ function durationForm(
 ): { form: string; parse: (raw: string) => number } {
   const min = b.min ?? DURATION_MIN_MS;
   const max = b.max ?? (b.timer ? TIMER_DURATION_MAX_MS : DURATION_MAX_MS);
-  if (!(min >= 0 && min <= max) || (b.timer && max > p.MAX_TIMER_MS))
+  if (!(min >= 0 && min <= max) || (b.timer && max > MAX_TIMER_MS))
     throw new Error(
       `input '${name}': bad duration bounds ${min}..${max} ms in its declaration`,
     );

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { V1Lease } from '@kubernetes/client-node';
 import type { Kube } from './client.js';
 import { KubeError } from './errors.js';
-import { MAX_TIMER_MS } from './retry.js';
+import { MAX_TIMER_MS } from '../process/timer.js';
 import { ConfigurationError, RefusedError } from '../errors.js';
 
 /** A held Lease, renewed in the background until `release` deletes our claim. */

@@ -1,4 +1,5 @@
 import { AttemptTimeout, describeApiError, toKubeError } from './errors.js';
+import { timerMs } from '../process/timer.js';
 
 /** Bounded exponential backoff for API calls. */
 export interface RetryPolicy {
@@ -15,9 +16,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxMs: 10_000,
   timeoutMs: 30_000,
 };
-
-/** The longest delay Node's timers accept (larger ones fire at once). */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Whether an error is worth another attempt: 429, 5xx, timeouts and dropped
@@ -65,8 +63,7 @@ export async function withRetry<T>(
         policy.maxMs,
         policy.baseMs * 2 ** (attempt - 1),
       );
-      const wait = Math.min(
-        MAX_TIMER_MS,
+      const wait = timerMs(
         d.retryAfterMs !== undefined
           ? Math.min(policy.maxMs, d.retryAfterMs)
           : backoff,
@@ -85,7 +82,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   // The losing call may still reject later; that must not be unhandled.
   p.catch(() => undefined);
   // A timeout above Node's timer range would fire at once: cap it.
-  const limit = Math.min(Math.max(1, ms), MAX_TIMER_MS);
+  const limit = Math.max(1, timerMs(ms));
   const t = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new AttemptTimeout(limit)), limit);
   });

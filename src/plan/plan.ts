@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigurationError, RefusedError } from '../errors.js';
+import { FileReadError, readFileCappedSync } from '../process/read-file.js';
 import { table } from '../report/markdown.js';
 
 /** The live state of one thing a plan will touch, as it was when planned. */
@@ -153,21 +154,16 @@ export function loadPlan(
 export const PLAN_MAX_BYTES = 4 * 1024 * 1024;
 
 function readPlanFile(path: string): string {
-  const st = statSync(path);
-  if (!st.isFile())
+  try {
+    return readFileCappedSync(path, PLAN_MAX_BYTES, `input 'plan': ${path}`);
+  } catch (e) {
+    if (!(e instanceof FileReadError)) throw e;
     throw new ConfigurationError(
-      `input 'plan': ${path} is not a regular file: give the plan file a plan run wrote`,
+      e.code === 'not-regular'
+        ? `input 'plan': ${path} is not a regular file: give the plan file a plan run wrote`
+        : e.message,
     );
-  if (st.size > PLAN_MAX_BYTES)
-    throw new ConfigurationError(
-      `input 'plan': ${path} is ${st.size} bytes, over the ${PLAN_MAX_BYTES}-byte limit of a plan`,
-    );
-  const text = readFileSync(path, 'utf8');
-  if (Buffer.byteLength(text) > PLAN_MAX_BYTES)
-    throw new ConfigurationError(
-      `input 'plan': ${path} grew over the ${PLAN_MAX_BYTES}-byte limit of a plan while being read`,
-    );
-  return text;
+  }
 }
 
 /** A plan path may be a downloaded artifact directory holding one plan file. */

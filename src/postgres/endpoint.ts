@@ -1,6 +1,5 @@
 import type { CommandRunner, RunningCommand } from '../process/runner.js';
 import { pgEnv, quoteIdent, urlHasPassword, type PgTarget } from './url.js';
-export { lastError, tail, throwIfFailed } from '../process/output.js';
 
 /**
  * Where the PostgreSQL client tools run and how they reach the database: on

@@ -3,13 +3,12 @@ import type { RunningCommand } from '../process/runner.js';
 import type { TableCount } from './counts.js';
 import {
   COUNT_TABLES_SQL,
-  lastError,
   parseCounts,
   PSQL_FLAGS,
   startTool,
-  tail,
   type PgEndpoint,
 } from './endpoint.js';
+import { lastError, tail } from '../process/output.js';
 
 /**
  * A psql session held open (stdin kept open) so that its REPEATABLE READ

@@ -7,15 +7,13 @@ import type { TableCount } from './counts.js';
 import { LocalRunner, runToEnd } from '../process/runner.js';
 import {
   COUNT_TABLES_SQL,
-  lastError,
   parseCounts,
   PSQL_FLAGS,
   quoteIdent,
   startTool,
-  throwIfFailed,
-  tail,
   type PgEndpoint,
 } from './endpoint.js';
+import { lastError, tail, throwIfFailed } from '../process/output.js';
 
 /**
  * `pg_dump -Fc --snapshot=<id>` into a new private file. On the runner,
@@ -126,8 +124,7 @@ export async function psqlLines(
     {
       stdin: sql,
       env: ep.env,
-      // A longer delay would make Node fire the timer at once.
-      timeoutMs: Math.min(timeoutMs, 2 ** 31 - 1),
+      timeoutMs,
       maxBytes: 64 * 1024 * 1024,
     },
   );

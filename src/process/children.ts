@@ -21,8 +21,3 @@ export function terminateChildren(): void {
     }
   }
 }
-
-/** How many commands are running (for tests and the debug log). */
-export function runningChildren(): number {
-  return running.size;
-}

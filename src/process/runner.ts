@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { trackChild } from './children.js';
+import { timerMs } from './timer.js';
 
 /** A command that is running, locally or inside a pod. */
 export interface RunningCommand {
@@ -108,7 +109,9 @@ export async function runToEnd(
       timedOut = true;
       cmd.kill();
       resolve(124);
-    }, opts.timeoutMs);
+      // A delay over Node's timer range would fire at once: clamp it here,
+      // once, for every caller.
+    }, timerMs(opts.timeoutMs));
   });
   try {
     const exitCode = await Promise.race([cmd.done, timeout]);

@@ -1,3 +1,4 @@
+import { DEFAULT_PREFIX } from '../../archive/naming.js';
 import { basename } from 'node:path';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import { input } from '../../inputs/spec.js';
@@ -102,11 +103,9 @@ export const backupVerify = defineProcedure({
     const scratch = o.scratchDatabaseUrl
       ? parsePgUrl(o.scratchDatabaseUrl, 'scratch-database-url', ctx.maskSecret)
       : undefined;
-    const rb = ctx.keep(
-      new ResultBuilder('backup-verify', ctx.now, {
-        prefix: o.prefix,
-      }),
-    );
+    const rb = ctx.record({
+      prefix: o.prefix,
+    });
     let archivePath = '';
     let ok = false;
     let ageSeconds: number | undefined;
@@ -236,7 +235,7 @@ export const backupVerify = defineProcedure({
       o,
       rb,
       ctx,
-      o.prefix ?? 'pqc-audit-backup',
+      o.prefix ?? DEFAULT_PREFIX,
       false,
       undefined,
     );

@@ -1,3 +1,4 @@
+import { DEFAULT_PREFIX } from '../../archive/naming.js';
 import { parseRecipients } from '../../archive/age.js';
 import { parseComponents } from '../../archive/components.js';
 import { pushRun, recordPush } from '../../archive/metrics.js';
@@ -13,7 +14,7 @@ import { databaseMode } from '../../postgres/source.js';
 import { parsePgUrl } from '../../postgres/url.js';
 import { gauge, JOBS, METRICS } from '../../prometheus/catalog.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
-import { ResultBuilder, type Check } from '../../report/step-result.js';
+import { ResultBuilder } from '../../report/step-result.js';
 import { backupInputs, type BackupOptions } from './inputs.js';
 import {
   prepareDestination,
@@ -44,7 +45,8 @@ export const backup = defineProcedure({
     checkPrefix(o.prefix, 'prefix');
     checkAppdataSource(o);
     assertPlainPath(o.destination, 'destination');
-    if (include.has('database') && databaseMode(o, true) === 'url')
+    const db = include.has('database') ? databaseMode(o, true) : undefined;
+    if (db === 'url')
       parsePgUrl(o.databaseUrl ?? '', 'database-url', () => undefined);
     const cluster = clusterConfigured(o.kubeconfig, env);
     const needs: string[] = [];
@@ -54,7 +56,7 @@ export const backup = defineProcedure({
       needs.push("appdata needs 'appdata-pod' or 'appdata-selector'");
     if (include.has('appdata') && !cluster)
       needs.push("appdata needs cluster credentials ('kubeconfig')");
-    if (include.has('database') && databaseMode(o, true) === 'exec' && !cluster)
+    if (db === 'exec' && !cluster)
       needs.push(
         "the exec path (postgres-pod/-selector) needs cluster credentials ('kubeconfig')",
       );
@@ -67,16 +69,14 @@ export const backup = defineProcedure({
     const include = parseComponents(o.include, 'include');
     const recipients = await parseRecipients(o.ageRecipients);
     await prepareDestination(o.destination);
-    const rb = ctx.keep(
-      new ResultBuilder('backup', ctx.now, {
-        destination: o.destination,
-        prefix: o.prefix,
-        namespace: o.namespace,
-      }),
-    );
+    const rb = ctx.record({
+      destination: o.destination,
+      prefix: o.prefix,
+      namespace: o.namespace,
+    });
     const t0 = ctx.now();
     const outputs = { archive: '', sha256: '', size: '' };
-    let failure: string | undefined;
+    let why: string | undefined;
     let lease: ProcedureLease | undefined;
     try {
       const kube = clusterConfigured(o.kubeconfig, ctx.env)
@@ -130,12 +130,8 @@ export const backup = defineProcedure({
       await retain(o, ctx, rb);
     } catch (e) {
       if (e instanceof ConfigurationError) throw e;
-      failure = `backup: ${ctx.signal.aborted ? 'cancelled' : errorMessage(e)}`;
-      rb.check({
-        name: 'backup',
-        status: 'failed',
-        observed: failure.slice(8),
-      });
+      why = ctx.signal.aborted ? 'cancelled' : errorMessage(e);
+      rb.check({ name: 'backup', status: 'failed', observed: why });
       rb.followUps.push(
         'Retention did not run and no partial archive was left behind; fix the cause and run the backup again.',
       );
@@ -147,16 +143,16 @@ export const backup = defineProcedure({
       o,
       rb,
       ctx,
-      failure ? undefined : Number(outputs.size),
+      why ? undefined : Number(outputs.size),
       seconds,
     );
     const result = rb.finish(
-      failure
-        ? `Backup failed: ${failure.replace(/^backup: /, '')}`
+      why
+        ? `Backup failed: ${why}`
         : `Backup written: ${outputs.archive} (${outputs.size} bytes).`,
-      failure ? 'failed' : undefined,
+      why ? 'failed' : undefined,
     );
-    return { result, outputs, failure };
+    return { result, outputs, failure: why && `backup: ${why}` };
   },
   async onFailure(o, _failure, ctx) {
     const rb = new ResultBuilder('backup', ctx.now);
@@ -175,7 +171,7 @@ async function pushBackupMetrics(
   ctx: ProcedureContext,
   size: number | undefined,
   seconds: number,
-): Promise<Check[]> {
+): Promise<void> {
   const ok = size !== undefined;
   rb.metrics[METRICS.backupSuccess.name] = ok ? 1 : 0;
   rb.metrics[METRICS.backupDuration.name] = seconds;
@@ -184,7 +180,7 @@ async function pushBackupMetrics(
     pushRun(
       o.pushgatewayUrl,
       JOBS.backup,
-      o.prefix ?? 'pqc-audit-backup',
+      o.prefix ?? DEFAULT_PREFIX,
       ok,
       [
         gauge(METRICS.backupSuccess, ok ? 1 : 0),
@@ -194,5 +190,4 @@ async function pushBackupMetrics(
       gauge(METRICS.backupLastSuccess, Math.floor(ctx.now().getTime() / 1000)),
     ),
   );
-  return rb.checks;
 }

@@ -27,13 +27,11 @@ export const health = defineProcedure({
   },
   async run(o, ctx) {
     const kube = await connect(o, ctx);
-    const rb = ctx.keep(
-      new ResultBuilder('health', ctx.now, {
-        cluster: kube.server,
-        namespace: o.namespace,
-        deployment: o.deployment,
-      }),
-    );
+    const rb = ctx.record({
+      cluster: kube.server,
+      namespace: o.namespace,
+      deployment: o.deployment,
+    });
     let round = await runChecks(kube, o, ctx);
     let status = healthOf(round.checks);
     let healed = false;

@@ -41,9 +41,14 @@ export interface RestoreTarget {
 
 type Doc = Record<string, unknown>;
 
-function docObject(d: Doc, namespace: string): string {
+/** A config.yaml document's kind and name, and the object it becomes in `namespace`. */
+function docRef(
+  d: Doc,
+  namespace: string,
+): { kind: 'ConfigMap' | 'Secret'; name: string; object: string } {
+  const kind = d['kind'] as 'ConfigMap' | 'Secret';
   const name = String((d['metadata'] as { name?: string } | undefined)?.name);
-  return `${String(d['kind'])} ${namespace}/${name}`;
+  return { kind, name, object: `${kind} ${namespace}/${name}` };
 }
 
 /** The Mutation of a restore: plan what the archive replaces, apply exactly that. */
@@ -60,10 +65,7 @@ export function restoreMutation(
       ep: t.ep,
       kube: t.kube,
       namespace: t.namespace,
-      objects: docs.map((d) => ({
-        kind: d['kind'] as 'ConfigMap' | 'Secret',
-        name: String((d['metadata'] as { name: string }).name),
-      })),
+      objects: docs.map((d) => docRef(d, t.namespace)),
       app: t.app,
       appPath: t.appPath,
       archiveTables: a.manifest.database?.tables.length ?? 0,
@@ -132,7 +134,7 @@ async function executeRestore(
   const planned = new Set(plan.changes.map((c) => c.object));
   const dbObject = t.ep ? `database ${t.ep.database}` : undefined;
   const doDb = dbObject !== undefined && planned.has(dbObject);
-  const doDocs = docs.filter((d) => planned.has(docObject(d, t.namespace)));
+  const doDocs = docs.filter((d) => planned.has(docRef(d, t.namespace).object));
   const doApp = plan.changes.some((c) => c.object.startsWith('path '));
   const src: BackupSources = {};
   if (doDb && t.ep) src.database = { endpoint: t.ep, via: t.via };
@@ -176,7 +178,7 @@ async function executeRestore(
   }
   for (const d of doDocs) {
     const what = await applyConfig(t.kube as Kube, t.namespace, d);
-    rb.change(what, docObject(d, t.namespace), undo);
+    rb.change(what, docRef(d, t.namespace).object, undo);
   }
   if (doApp && t.app) {
     await restoreAppdataFrom(t.archive.path, t.identities, m, t.app, t.appPath);
@@ -204,9 +206,8 @@ async function verifyRestore(
     });
   }
   for (const d of docs) {
-    if (!planned.has(docObject(d, t.namespace)) || !t.kube) continue;
-    const kind = d['kind'] as 'ConfigMap' | 'Secret';
-    const name = String((d['metadata'] as { name: string }).name);
+    const { kind, name, object } = docRef(d, t.namespace);
+    if (!planned.has(object) || !t.kube) continue;
     const s = await objectState(t.kube, kind, t.namespace, name);
     rb.check({
       name: `${kind} ${name}`,

@@ -25,7 +25,6 @@ import {
 import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
 import { parsePgUrl } from '../../postgres/url.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
-import { ResultBuilder } from '../../report/step-result.js';
 import { PQC_OPS_VERSION } from '../../version.js';
 import { join } from 'node:path';
 import { restoreInputs } from './inputs.js';
@@ -67,12 +66,10 @@ export const restore = defineProcedure({
     const found = await ctx.log.group('verify archive', () =>
       verifiedArchive(o, identities, wanted, ctx.now()),
     );
-    const rb = ctx.keep(
-      new ResultBuilder('restore', ctx.now, {
-        archive: found.path,
-        namespace: o.namespace,
-      }),
-    );
+    const rb = ctx.record({
+      archive: found.path,
+      namespace: o.namespace,
+    });
     const outputs = {
       archive: found.path,
       ...changeControlValues(undefined),

@@ -34,13 +34,11 @@ export const scale = defineProcedure({
   async run(o, ctx) {
     const kube = await connect(o, ctx);
     const object = `Deployment ${o.namespace}/${o.deployment}`;
-    const rb = ctx.keep(
-      new ResultBuilder('scale', ctx.now, {
-        cluster: kube.server,
-        namespace: o.namespace,
-        deployment: o.deployment,
-      }),
-    );
+    const rb = ctx.record({
+      cluster: kube.server,
+      namespace: o.namespace,
+      deployment: o.deployment,
+    });
     const cc = await runChangeControlled(
       scaleMutation(kube, o, ctx, rb),
       o,
