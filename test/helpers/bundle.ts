@@ -1,7 +1,11 @@
 // Runs a bundled action the way the runner does: `node dist/<name>/index.js`
 // with INPUT_* variables, GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a fresh
 // RUNNER_TEMP as the working directory, and little else in the environment.
-import { execFileSync, spawn } from 'node:child_process';
+import {
+  execFileSync,
+  spawn,
+  type ChildProcessWithoutNullStreams,
+} from 'node:child_process';
 import {
   existsSync,
   mkdtempSync,
@@ -99,13 +103,29 @@ function readAll(dir: string): string {
   return s;
 }
 
-/** Spawns an action's bundle with the given inputs (by input name). */
-export function runBundle(
+/** An action's bundle started as the runner starts it, still running. */
+export interface StartedBundle {
+  child: ChildProcessWithoutNullStreams;
+  pid: number;
+  runnerTemp: string;
+  /** stdout and stderr so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has ended, with everything it left behind. */
+  finished: Promise<BundleRun & { endedAt: number }>;
+}
+
+/**
+ * Spawns an action's bundle with the given inputs (by input name) as the
+ * runner does: INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
+ * a fresh RUNNER_TEMP as the working directory, little else in the
+ * environment. Returns at once, so a test can watch or signal the process.
+ */
+export function startBundle(
   name: string,
   inputs: Record<string, string>,
   extraEnv: Record<string, string> = {},
-  timeoutMs = 180_000,
-): Promise<BundleRun> {
+): StartedBundle {
   const entry = actionEntry(name);
   const runnerTemp =
     extraEnv['RUNNER_TEMP'] ??
@@ -124,34 +144,63 @@ export function runBundle(
   };
   for (const [k, v] of Object.entries(inputs))
     env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
-  return new Promise((resolve, reject) => {
-    const c = spawn(process.execPath, [entry], { env, cwd: runnerTemp });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => {
-      c.kill('SIGKILL');
+  const child = spawn(process.execPath, [entry], { env, cwd: runnerTemp });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
+  child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
+  const finished = new Promise<BundleRun & { endedAt: number }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) =>
+        resolve({
+          code: code ?? 1,
+          endedAt: Date.now(),
+          stdout,
+          stderr,
+          outputs: parseOutputs(readFileSync(outFile, 'utf8')),
+          summary: readFileSync(sumFile, 'utf8'),
+          runnerTemp,
+          allWritten: () => readAll(runnerTemp) + stdout + stderr,
+        }),
+      );
+    },
+  );
+  return {
+    child,
+    pid: child.pid ?? 0,
+    runnerTemp,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    finished,
+  };
+}
+
+/** Runs an action's bundle to its end (killed after `timeoutMs`). */
+export async function runBundle(
+  name: string,
+  inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  timeoutMs = 180_000,
+): Promise<BundleRun> {
+  const b = startBundle(name, inputs, extraEnv);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      b.child.kill('SIGKILL');
       reject(
         new Error(
-          `${name} bundle did not finish in ${timeoutMs} ms; stdout so far:\n${stdout}`,
+          `${name} bundle did not finish in ${timeoutMs} ms; stdout so far:\n${b.stdout()}`,
         ),
       );
     }, timeoutMs);
-    c.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-    c.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    c.on('error', reject);
-    c.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? 1,
-        stdout,
-        stderr,
-        outputs: parseOutputs(readFileSync(outFile, 'utf8')),
-        summary: readFileSync(sumFile, 'utf8'),
-        runnerTemp,
-        allWritten: () => readAll(runnerTemp) + stdout + stderr,
-      });
-    });
   });
+  try {
+    const { endedAt: _e, ...run } = await Promise.race([b.finished, timeout]);
+    return run;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The name the backup tests use. */

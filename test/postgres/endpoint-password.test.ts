@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { SnapshotSession } from '../../src/postgres/session.js';
 import { dumpToFile, psqlLines } from '../../src/postgres/tools.js';
 import { parsePgUrl } from '../../src/postgres/url.js';
 import { LocalRunner, type RunningCommand } from '../../src/process/runner.js';
+import { processesMentioning } from '../helpers/processes.js';
 import { startPostgres, type PgServer } from '../services/index.js';
 
 // A literal '+' and characters that need escaping: libpq must get it exactly.
@@ -18,20 +19,6 @@ beforeAll(async () => {
   pg = await startPostgres({ password });
 });
 afterAll(async () => pg?.destroy());
-
-/** Command lines of every process on this machine that contain `needle`. */
-function processesShowing(needle: string): string[] {
-  const hits: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes(needle)) hits.push(cmdline.replace(/\0/g, ' '));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return hits;
-}
 
 /** The real local runner, recording argv and the process table at each start. */
 class WatchedRunner extends LocalRunner {
@@ -46,7 +33,7 @@ class WatchedRunner extends LocalRunner {
   ): Promise<RunningCommand> {
     this.argvs.push(argv);
     const cmd = await super.start(argv, opts);
-    for (const n of this.needles) this.seen.push(...processesShowing(n));
+    for (const n of this.needles) this.seen.push(...processesMentioning(n));
     return cmd;
   }
 }
@@ -70,7 +57,7 @@ describe('database-url with ?password= against a real PostgreSQL', () => {
     expect(await psqlLines(ep, 'SELECT 40 + 2;')).toEqual(['42']);
     const { session, snapshot } = await SnapshotSession.open(ep);
     // psql holds the session open: its command line is in /proc now.
-    expect(processesShowing(password)).toEqual([]);
+    expect(processesMentioning(password)).toEqual([]);
     const file = join(mkdtempSync(join(tmpdir(), 'ep-pw-')), 'db.dump');
     try {
       const h = await dumpToFile(ep, snapshot, file);

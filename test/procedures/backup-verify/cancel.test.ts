@@ -1,40 +1,30 @@
 // A cancelled backup-verify (SIGTERM to the action's node process while
 // pg_restore fills the scratch database) must still drop the scratch
 // database: one left behind makes every later verification refuse to run.
-import { spawn } from 'node:child_process';
-import {
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backup } from '../../../src/procedures/backup/procedure.js';
-import { backupVerify } from '../../../src/procedures/backup-verify/procedure.js';
+import { backup as bk } from '../../../src/procedures/backup/procedure.js';
+import { backupVerify as verify } from '../../../src/procedures/backup-verify/procedure.js';
 import {
   startPostgres,
   startPushgateway,
   type PgServer,
   type Pushgateway,
 } from '../../services/index.js';
-import { actionEntry, parseOutputs } from '../../helpers/bundle.js';
+import { startBundle } from '../../helpers/bundle.js';
+import { alive, descendants, type Proc } from '../../helpers/processes.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
-const bk = backup;
-const verify = backupVerify;
 const PREFIX = 'verify-cancel';
 const SCRATCH = 'verify_cancel_scratch';
 let pg: PgServer;
 let gw: Pushgateway;
-let entry: string;
 let dest: string;
 let archive: string;
 
 beforeAll(async () => {
-  entry = actionEntry('backup-verify', true);
   [pg, gw] = await Promise.all([startPostgres(), startPushgateway()]);
   await seedDatabase(pg, 'pqc_audit', 2000);
   // About 200 MB of rows: restoring them takes seconds.
@@ -60,53 +50,6 @@ afterAll(async () => {
   await Promise.all([pg?.destroy(), gw?.stop()]);
 });
 
-interface Proc {
-  pid: number;
-  comm: string;
-  start: string;
-}
-
-/** A process from /proc/<pid>/stat; undefined when gone or a zombie. */
-function proc(pid: number): (Proc & { ppid: number }) | undefined {
-  let s: string;
-  try {
-    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = s.lastIndexOf(')');
-  const f = s.slice(close + 2).split(' ');
-  if (f[0] === 'Z' || f[0] === 'X') return undefined;
-  return {
-    pid,
-    comm: s.slice(s.indexOf('(') + 1, close),
-    ppid: Number(f[1]),
-    start: f[19] ?? '',
-  };
-}
-
-/** Every live descendant of `root`. */
-function descendants(root: number): Proc[] {
-  const all = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map((n) => proc(Number(n)))
-    .filter((p) => p !== undefined);
-  const out: Proc[] = [];
-  const parents = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all) {
-      if (parents.has(p.ppid) && !parents.has(p.pid)) {
-        parents.add(p.pid);
-        out.push(p);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
-
-const alive = (p: Proc) => proc(p.pid)?.start === p.start;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const scratchExists = async () =>
@@ -124,29 +67,13 @@ const rowsCopied = async () =>
 
 describe('a cancelled backup-verify (the bundle, SIGTERM during the restore)', () => {
   it('drops the scratch database, leaves no pg_restore, records the failure and pushes verify success 0', async () => {
-    const runnerTemp = mkdtempSync(join(tmpdir(), 'pqc-ops-runner-vcancel-'));
-    const outFile = join(runnerTemp, 'output');
-    const sumFile = join(runnerTemp, 'summary');
-    writeFileSync(outFile, '');
-    writeFileSync(sumFile, '');
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      HOME: process.env['HOME'],
-      RUNNER_TEMP: runnerTemp,
-      GITHUB_OUTPUT: outFile,
-      GITHUB_STEP_SUMMARY: sumFile,
-      INPUT_DESTINATION: dest,
-      INPUT_PREFIX: PREFIX,
-      'INPUT_SCRATCH-DATABASE-URL': pg.url(SCRATCH),
-      'INPUT_PUSHGATEWAY-URL': gw.url,
-    };
-    const child = spawn(process.execPath, [entry], { env, cwd: runnerTemp });
-    let log = '';
-    child.stdout.on('data', (d: Buffer) => (log += String(d)));
-    child.stderr.on('data', (d: Buffer) => (log += String(d)));
-    const exited = new Promise<{ code: number | null; at: number }>((r) =>
-      child.once('close', (code) => r({ code, at: Date.now() })),
-    );
+    const run = startBundle('backup-verify', {
+      destination: dest,
+      prefix: PREFIX,
+      'scratch-database-url': pg.url(SCRATCH),
+      'pushgateway-url': gw.url,
+    });
+    const child = run.child;
 
     const seen = new Map<string, Proc>();
     let restoreSince: number | undefined;
@@ -166,7 +93,7 @@ describe('a cancelled backup-verify (the bundle, SIGTERM during the restore)', (
       }
       await sleep(20);
     }
-    expect(restoreSince, log).toBeDefined();
+    expect(restoreSince, run.stdout()).toBeDefined();
     expect(copied).toBeGreaterThan(0);
     expect(copied).toBeLessThan(500000);
     expect(await scratchExists()).toBe(true);
@@ -175,7 +102,9 @@ describe('a cancelled backup-verify (the bundle, SIGTERM during the restore)', (
       `pg_restore ran ${signalledAt - restoreSince!} ms (${copied} rows copied of 500000 in big) before SIGTERM`,
     );
     child.kill('SIGTERM');
-    const { code, at } = await exited;
+    const done = await run.finished;
+    const { code, endedAt: at } = done;
+    const log = done.stdout + done.stderr;
     console.log(`backup-verify exited ${code} after ${at - signalledAt} ms`);
 
     expect(code).toBe(1);
@@ -194,7 +123,7 @@ describe('a cancelled backup-verify (the bundle, SIGTERM during the restore)', (
       }),
     ).toBe(0);
     expect(log).toContain('::warning::backup-verify: SIGTERM received');
-    const outputs = parseOutputs(readFileSync(outFile, 'utf8'));
+    const outputs = done.outputs;
     expect(outputs['status']).toBe('failed');
     expect(outputs['verified']).toBe('false');
     expect(outputs['archive']).toBe(archive);
@@ -205,8 +134,8 @@ describe('a cancelled backup-verify (the bundle, SIGTERM during the restore)', (
     expect(result.status).toBe('failed');
     // The drop succeeded: no cleanup warning.
     expect(result.checks.map((c) => c.name)).not.toContain('scratch cleanup');
-    expect(readFileSync(sumFile, 'utf8')).toContain('### backup-verify: ');
-    const results = join(runnerTemp, 'pqc-ops', 'results');
+    expect(done.summary).toContain('### backup-verify: ');
+    const results = join(run.runnerTemp, 'pqc-ops', 'results');
     expect(readdirSync(results)).toHaveLength(1);
     expect(statSync(outputs['report']).isFile()).toBe(true);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
-import { backupVerify } from '../../../src/procedures/backup-verify/procedure.js';
+import { backupVerify as verify } from '../../../src/procedures/backup-verify/procedure.js';
 import { push } from '../../../src/prometheus/pushgateway.js';
 import {
   startPostgres,
@@ -20,7 +20,6 @@ import {
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
 const bk = backup;
-const verify = backupVerify;
 let pg: PgServer;
 let gw: Pushgateway;
 let dest: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backup } from '../../../src/procedures/backup/procedure.js';
-import { backupVerify } from '../../../src/procedures/backup-verify/procedure.js';
+import { backupVerify as verify } from '../../../src/procedures/backup-verify/procedure.js';
 import type { KubeSim } from '../../kube-sim/index.js';
 import {
   startPostgres,
@@ -25,7 +25,6 @@ import {
 } from '../../helpers/sim-fixtures.js';
 
 const bk = backup;
-const verify = backupVerify;
 let pg: PgServer;
 let gw: Pushgateway;
 let sim: KubeSim;

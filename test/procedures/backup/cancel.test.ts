@@ -2,7 +2,7 @@
 // first): the run must kill pg_dump, release the Lease, remove its spool,
 // push success 0 and record the failure, then exit non-zero, all in seconds.
 // And what a SIGKILLed run leaves (its spool) is removed by the next run.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   mkdirSync,
   mkdtempSync,
@@ -17,28 +17,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeSim } from '../../kube-sim/index.js';
-import { backup } from '../../../src/procedures/backup/procedure.js';
+import { backup as bk } from '../../../src/procedures/backup/procedure.js';
 import {
   startPostgres,
   startPushgateway,
   type PgServer,
   type Pushgateway,
 } from '../../services/index.js';
-import { actionEntry, parseOutputs } from '../../helpers/bundle.js';
+import { startBundle } from '../../helpers/bundle.js';
+import {
+  alive,
+  descendants,
+  processesMentioning,
+  type Proc,
+} from '../../helpers/processes.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 import { startBackupSim } from '../../helpers/sim-fixtures.js';
 
-const bk = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 let sim: KubeSim;
-let entry: string;
 /** How long a whole pg_dump -Fc of the test database takes, measured. */
 let fullDumpMs = 0;
 
 beforeAll(async () => {
-  // The current source, bundled as dist/ would be.
-  entry = actionEntry('backup', true);
   [pg, gw] = await Promise.all([startPostgres(), startPushgateway()]);
   await seedDatabase(pg, 'pqc_audit', 2000);
   await seedDatabase(pg, 'pqc_small');
@@ -61,72 +63,6 @@ afterAll(async () => {
   await Promise.all([pg?.destroy(), gw?.stop(), sim?.close()]);
 });
 
-interface Proc {
-  pid: number;
-  comm: string;
-  /** Start time in clock ticks: tells a pid reused by another process apart. */
-  start: string;
-}
-
-/** A process from /proc/<pid>/stat; undefined when gone or a zombie. */
-function proc(pid: number): (Proc & { ppid: number }) | undefined {
-  let s: string;
-  try {
-    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  const close = s.lastIndexOf(')');
-  const f = s.slice(close + 2).split(' ');
-  if (f[0] === 'Z' || f[0] === 'X') return undefined;
-  return {
-    pid,
-    comm: s.slice(s.indexOf('(') + 1, close),
-    ppid: Number(f[1]),
-    start: f[19] ?? '',
-  };
-}
-
-/** Every live descendant of `root`. */
-function descendants(root: number): Proc[] {
-  const all = readdirSync('/proc')
-    .filter((n) => /^\d+$/.test(n))
-    .map((n) => proc(Number(n)))
-    .filter((p) => p !== undefined);
-  const out: Proc[] = [];
-  const parents = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all) {
-      if (parents.has(p.ppid) && !parents.has(p.pid)) {
-        parents.add(p.pid);
-        out.push(p);
-        grew = true;
-      }
-    }
-  }
-  return out;
-}
-
-/** Whether that very process (same pid and start time) still runs. */
-const alive = (p: Proc) => proc(p.pid)?.start === p.start;
-
-/** Every live process whose command line mentions `needle`. */
-function processesMentioning(needle: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    if (Number(n) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${n}/cmdline`, 'utf8');
-      if (cmd.includes(needle) && proc(Number(n)))
-        out.push(`${n}: ${cmd.replace(/\0/g, ' ')}`);
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
 /** Sessions other than this query's on the server, after a short grace. */
 async function serverSessions(): Promise<string> {
   const sql =
@@ -142,40 +78,6 @@ async function serverSessions(): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The backup bundle started as the runner starts it, to be signalled. */
-function startBackupAction(inputs: Record<string, string>) {
-  const runnerTemp = mkdtempSync(join(tmpdir(), 'pqc-ops-runner-cancel-'));
-  const outFile = join(runnerTemp, 'output');
-  const sumFile = join(runnerTemp, 'summary');
-  writeFileSync(outFile, '');
-  writeFileSync(sumFile, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    RUNNER_TEMP: runnerTemp,
-    GITHUB_OUTPUT: outFile,
-    GITHUB_STEP_SUMMARY: sumFile,
-  };
-  for (const [k, v] of Object.entries(inputs))
-    env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
-  const child = spawn(process.execPath, [entry], { env, cwd: runnerTemp });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-  child.stderr.on('data', (d: Buffer) => (stdout += String(d)));
-  const exited = new Promise<{ code: number | null; at: number }>((r) =>
-    child.once('close', (code) => r({ code, at: Date.now() })),
-  );
-  return {
-    child,
-    pid: child.pid!,
-    exited,
-    runnerTemp,
-    log: () => stdout,
-    outputs: () => parseOutputs(readFileSync(outFile, 'utf8')),
-    summary: () => readFileSync(sumFile, 'utf8'),
-  };
-}
-
 const leaseOf = () =>
   sim.get('coordination.k8s.io/v1', 'Lease', 'pqc-audit', 'pqc-ops-backup');
 
@@ -185,7 +87,7 @@ describe('a cancelled backup (the bundle, signalled while pg_dump runs)', () => 
       expect(fullDumpMs).toBeGreaterThan(3000);
       const prefix = `cancel-${sig.toLowerCase()}`;
       const dest = mkdtempSync(join(tmpdir(), 'bk-cancel-'));
-      const run = startBackupAction({
+      const run = startBundle('backup', {
         'database-url': pg.url('pqc_audit'),
         kubeconfig: sim.kubeconfigPath,
         include: 'database',
@@ -215,7 +117,7 @@ describe('a cancelled backup (the bundle, signalled while pg_dump runs)', () => 
           break;
         await sleep(20);
       }
-      expect(dumpSince, run.log()).toBeDefined();
+      expect(dumpSince, run.stdout()).toBeDefined();
       expect(spool).toBeDefined();
       const dumpFile = join(dest, spool!, 'database.dump');
       const dumped = statSync(dumpFile).size;
@@ -230,7 +132,8 @@ describe('a cancelled backup (the bundle, signalled while pg_dump runs)', () => 
         `${sig}: pg_dump ran ${signalledAt - dumpSince!} ms (${dumped} bytes written) before the signal; a full dump takes ${fullDumpMs} ms`,
       );
       process.kill(run.pid, sig);
-      const { code, at } = await run.exited;
+      const done = await run.finished;
+      const { code, endedAt: at } = done;
       const tookMs = at - signalledAt;
       console.log(`${sig}: the action exited ${code} after ${tookMs} ms`);
 
@@ -257,10 +160,10 @@ describe('a cancelled backup (the bundle, signalled while pg_dump runs)', () => 
         }),
       ).toBeUndefined();
 
-      const log = run.log();
+      const log = done.stdout + done.stderr;
       expect(log).toContain(`::warning::backup: ${sig} received`);
       expect(log).toMatch(/::error::backup: cancelled/);
-      const outputs = run.outputs();
+      const outputs = done.outputs;
       expect(outputs['status']).toBe('failed');
       expect(outputs['archive']).toBe('');
       const result = JSON.parse(outputs['result'] ?? '{}') as {
@@ -279,7 +182,7 @@ describe('a cancelled backup (the bundle, signalled while pg_dump runs)', () => 
           expect.objectContaining({ name: 'metrics', status: 'ok' }),
         ]),
       );
-      const summary = run.summary();
+      const summary = done.summary;
       expect(summary).toContain('### backup: ');
       expect(summary).toMatch(/cancelled/);
       const results = join(run.runnerTemp, 'pqc-ops', 'results');
