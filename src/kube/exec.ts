@@ -1,3 +1,4 @@
+import { trackChild } from '../process/children.js';
 import type { V1Status } from '@kubernetes/client-node';
 import type { CommandRunner, RunningCommand } from '../process/runner.js';
 import { quietPassThrough } from '../process/runner.js';
@@ -112,8 +113,11 @@ export class PodRunner implements CommandRunner {
     } catch (e) {
       throw toKubeError(`exec in ${this.where}`, e, this.kube.server);
     }
+    // Tracked like a local child, so a cancel closes the exec as well.
+    const untrack = trackChild(() => ws.close());
     const done = new Promise<number>((resolve, reject) => {
       ws.on('close', () => {
+        untrack();
         stdout.end();
         stderr.end();
         if (!status) {

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Kube } from '../../src/kube/client.js';
 import { PodRunner, withEnv } from '../../src/kube/exec.js';
+import { terminateChildren } from '../../src/process/children.js';
 import { runToEnd } from '../../src/process/runner.js';
+import { processesMentioning } from '../helpers/processes.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 
 let sim: KubeSim;
@@ -106,3 +108,23 @@ describe('PodRunner passes the environment to the command in the pod', () => {
     expect(withEnv(['true'], undefined)).toEqual(['true']);
   });
 });
+
+describe('a cancel reaches commands running in pods', () => {
+  it('terminateChildren() closes a running exec, so the remote command ends and done settles', async () => {
+    const marker = `pqc-ops-cancel-${process.pid}-${Date.now()}`;
+    const cmd = await runner.start(['sh', '-c', `exec sleep 30 # ${marker}`]);
+    cmd.stdin.end();
+    await waitFor(() => processesMentioning(marker).length > 0);
+    const t0 = Date.now();
+    terminateChildren();
+    await cmd.done.catch(() => undefined);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    await waitFor(() => processesMentioning(marker).length === 0);
+    expect(processesMentioning(marker)).toEqual([]);
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+}
