@@ -44,9 +44,9 @@ beforeAll(async () => {
   [pg, gw] = await Promise.all([startPostgres(), startPushgateway()]);
   await seedDatabase(pg, 'pqc_audit', 2000);
   await seedDatabase(pg, 'pqc_small');
-  // About 200 MB of barely compressible rows: pg_dump -Fc needs seconds.
+  // About 400 MB of barely compressible rows: pg_dump -Fc needs seconds even on an idle machine.
   await pg.psql(
-    'CREATE TABLE public.big AS SELECT i, md5(i::text) || repeat(md5((i * 7)::text), 12) AS pad FROM generate_series(1, 500000) i',
+    'CREATE TABLE public.big AS SELECT i, md5(i::text) || repeat(md5((i * 7)::text), 12) AS pad FROM generate_series(1, 1000000) i',
     'pqc_audit',
   );
   sim = await startBackupSim(pg);
