@@ -33,12 +33,63 @@ export const METRICS = {
     name: 'pqc_backup_verify_last_success_timestamp_seconds',
     help: 'Unix time of the last successful verification.',
   },
+  certScanned: {
+    name: 'pqc_certificates_scanned',
+    help: 'Certificates (cert-manager, TLS endpoints, CA bundles) the last cert-rotate run read.',
+  },
+  certDue: {
+    name: 'pqc_certificates_due',
+    help: 'cert-manager Certificates due for renewal at the last cert-rotate run.',
+  },
+  certRenewed: {
+    name: 'pqc_certificates_renewed',
+    help: 'Certificates the last cert-rotate run renewed.',
+  },
+  certFailed: {
+    name: 'pqc_certificates_failed',
+    help: 'Certificates that failed a check (expired, within the window, renewal failed) at the last cert-rotate run.',
+  },
+  certQuantumVulnerable: {
+    name: 'pqc_certificates_quantum_vulnerable',
+    help: 'Certificates whose key or signature algorithm is classical (RSA, ECDSA, EdDSA) at the last cert-rotate run.',
+  },
+  certEarliestExpiry: {
+    name: 'pqc_certificate_earliest_expiry_timestamp_seconds',
+    help: 'Unix time of the earliest notAfter among the certificates the last cert-rotate run read.',
+  },
+  certRotateSuccess: {
+    name: 'pqc_cert_rotate_success',
+    help: '1 if the last cert-rotate run succeeded, else 0.',
+  },
+  healthStatus: {
+    name: 'pqc_health_status',
+    help: 'Outcome of the last health run: 1 ok, 0.5 warning, 0 failed.',
+  },
+  healthCheck: {
+    name: 'pqc_health_check_status',
+    help: 'Outcome of each check of the last health run (label check): 1 ok, 0.5 warning, 0 failed.',
+  },
+  lastMaintenance: {
+    name: 'pqc_last_maintenance_timestamp',
+    help: 'Unix time of the last maintenance run that succeeded.',
+  },
+  maintenanceTasks: {
+    name: 'pqc_maintenance_tasks_total',
+    help: 'Maintenance tasks run, by task_type; a counter across runs.',
+  },
+  maintenanceSuccess: {
+    name: 'pqc_maintenance_success',
+    help: '1 if every procedure of the last maintenance run succeeded, else 0.',
+  },
 } as const;
 
 /** The Pushgateway job of each procedure that pushes. */
 export const JOBS = {
   backup: 'pqc-ops-backup',
   backupVerify: 'pqc-ops-backup-verify',
+  certRotate: 'pqc-ops-cert-rotate',
+  health: 'pqc-ops-health',
+  maintenance: 'pqc-ops-maintenance',
 } as const;
 
 /** A gauge of a catalogued metric. */
