@@ -12,3 +12,23 @@ export const kubeInputs = {
     description: 'Kubeconfig context to use. Empty: the current context.',
   }),
 };
+
+/**
+ * One or more namespaces (one per line or comma-separated), or `*` for every
+ * namespace (then one cluster-wide list instead of one per namespace).
+ */
+export function namespacesInput(def: string, description: string) {
+  return input.listOf(
+    'namespaces',
+    /^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/,
+    'namespace names (or * for all)',
+    { default: def, description },
+  );
+}
+
+/** The scope a `namespaces` input names: the list, or '*' for all. */
+export function namespaceScope(
+  list: readonly string[],
+): readonly string[] | '*' {
+  return list.includes('*') ? '*' : [...new Set(list)];
+}

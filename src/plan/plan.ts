@@ -13,6 +13,8 @@ export interface StateRef {
   /** What `version` is: an object's resourceVersion or generation, or a content hash. */
   versionKind: 'resourceVersion' | 'generation' | 'sha256' | 'value';
   version: string;
+  /** What the version stands for, readable ("revision 3, notAfter ..."), shown when it moved. */
+  state?: string;
 }
 
 /** One change the plan will make. */
@@ -193,7 +195,7 @@ export function drift(planned: StateRef[], live: StateRef[]): string[] {
       );
     else if (p.version !== l.version)
       out.push(
-        `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version})`,
+        `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version}${p.state !== undefined && l.state !== undefined && p.state !== l.state ? `; ${p.state} -> ${l.state}` : ''})`,
       );
   }
   return out;

@@ -1,6 +1,7 @@
 import type { AnyProcedure } from '../procedure.js';
 import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
+import { certRotate } from './cert-rotate/procedure.js';
 import { health } from './health/procedure.js';
 import { restore } from './restore/procedure.js';
 import { scale } from './scale/procedure.js';
@@ -9,6 +10,7 @@ import { scale } from './scale/procedure.js';
 export const procedures: Record<string, AnyProcedure> = {
   backup: backup,
   'backup-verify': backupVerify,
+  'cert-rotate': certRotate,
   health: health,
   restore: restore,
   scale: scale,
@@ -26,6 +28,7 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'health' },
     { procedure: 'backup', requires: 'destination' },
   ],
+  monthly: [{ procedure: 'cert-rotate' }],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */

@@ -45,8 +45,14 @@ async function issue(
   const revision = Number(st.revision ?? 0) + (seededStatus ? 0 : 1);
   const gen = cert.metadata.generation;
   const issuer = (spec.issuerRef ?? {}) as Obj;
-  if (!seededStatus && core.store.get(CR, ns, `${name}-${revision}`))
-    core.store.delete(CR, ns, `${name}-${revision}`);
+  const previous = seededStatus
+    ? undefined
+    : core.store.get(CR, ns, `${name}-${revision}`);
+  // As cert-manager's issuing controller: a failed request for this revision
+  // fails every retry (manual ones included) until someone deletes it.
+  if (previous && failedRequest(previous))
+    return failIssuance(core, ns, name, gen);
+  if (previous) core.store.delete(CR, ns, `${name}-${revision}`);
   if (!seededStatus)
     core.store.create(
       CR,
@@ -99,46 +105,7 @@ async function issue(
       },
       { trusted: true, keepStatus: true },
     );
-  const latest = core.store.get(CERT, ns, name);
-  if (!latest) return;
-  const conds = ((latest.status?.conditions ?? []) as Obj[]).filter(
-    (c) => c.type !== 'Issuing' && c.type !== 'Ready',
-  );
-  if (fail) {
-    latest.status = {
-      ...latest.status,
-      conditions: [
-        ...conds,
-        condition(
-          'Ready',
-          'False',
-          'Failed',
-          'The certificate request has failed to complete and will be retried: The CSR was denied by the simulator',
-          gen,
-        ),
-        condition(
-          'Issuing',
-          'False',
-          'Failed',
-          'The certificate request has failed to complete and will be retried: The CSR was denied by the simulator',
-          gen,
-        ),
-      ],
-      failedIssuanceAttempts:
-        Number(latest.status?.failedIssuanceAttempts ?? 0) + 1,
-      lastFailureTime: now(),
-    };
-    core.store.update(CERT, latest, { subresource: 'status', trusted: true });
-    recordEvent(
-      core,
-      latest,
-      'Warning',
-      'Failed',
-      'The certificate request has failed to complete and will be retried',
-      'cert-manager-certificates-issuing',
-    );
-    return;
-  }
+  if (fail) return failIssuance(core, ns, name, gen);
   const durMs = parseDuration(spec.duration as string, 90 * DAY);
   const notBefore =
     seededStatus && st.notBefore
@@ -240,6 +207,57 @@ async function issue(
     'Normal',
     'Issuing',
     'The certificate has been successfully issued',
+    'cert-manager-certificates-issuing',
+  );
+}
+
+function failedRequest(cr: Obj): boolean {
+  return ((cr.status?.conditions ?? []) as Obj[]).some(
+    (c) => c.type === 'Ready' && c.status === 'False' && c.reason === 'Failed',
+  );
+}
+
+function failIssuance(
+  core: SimCore,
+  ns: string,
+  name: string,
+  gen: unknown,
+): void {
+  const latest = core.store.get(CERT, ns, name);
+  if (!latest) return;
+  const conds = ((latest.status?.conditions ?? []) as Obj[]).filter(
+    (c) => c.type !== 'Issuing' && c.type !== 'Ready',
+  );
+  latest.status = {
+    ...latest.status,
+    conditions: [
+      ...conds,
+      condition(
+        'Ready',
+        'False',
+        'Failed',
+        'The certificate request has failed to complete and will be retried: The CSR was denied by the simulator',
+        gen,
+      ),
+      condition(
+        'Issuing',
+        'False',
+        'Failed',
+        'The certificate request has failed to complete and will be retried: The CSR was denied by the simulator',
+        gen,
+      ),
+    ],
+    failedIssuanceAttempts:
+      Number(latest.status?.failedIssuanceAttempts ?? 0) + 1,
+    lastFailureTime: now(),
+  };
+  core.store.update(CERT, latest, { subresource: 'status', trusted: true });
+  recordEvent(
+    core,
+    latest,
+    'Warning',
+    'Failed',
+    'The certificate request has failed to complete and will be retried',
     'cert-manager-certificates-issuing',
   );
 }
