@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 import type { Kube } from './client.js';
 import { KubeError } from './errors.js';
 import { MAX_TIMER_MS } from '../process/timer.js';
@@ -97,12 +97,14 @@ export async function acquireLease(
     opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const holder = opts.holder ?? `pqc-ops-${randomUUID()}`;
   const { namespace, name } = opts;
-  const micro = (d: Date) => d.toISOString().replace('Z', '000Z');
-  const spec = () => ({
+  // client-node's own MicroTime: a Date whose JSON has the six fraction
+  // digits (2025-03-07T05:06:07.123000Z) that a Lease's times must have.
+  const micro = () => new kube.lib.V1MicroTime(opts.now());
+  const spec = (): V1LeaseSpec => ({
     holderIdentity: holder,
     leaseDurationSeconds: durationSeconds,
-    acquireTime: micro(opts.now()) as unknown as Date,
-    renewTime: micro(opts.now()) as unknown as Date,
+    acquireTime: micro(),
+    renewTime: micro(),
   });
   const what = `lease ${namespace}/${name}`;
   const read = () =>
@@ -182,7 +184,7 @@ export async function acquireLease(
     if (cur?.spec?.holderIdentity !== holder) return lost(cur);
     const body: V1Lease = {
       ...cur,
-      spec: { ...cur.spec, renewTime: micro(opts.now()) as unknown as Date },
+      spec: { ...cur.spec, renewTime: micro() },
     };
     try {
       await kube.call(`renew ${what}`, () =>

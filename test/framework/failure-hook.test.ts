@@ -92,7 +92,7 @@ const buggy = defineProcedure({
   // eslint-disable-next-line @typescript-eslint/require-await -- the bug is synchronous inside an async run
   async run(o) {
     // A real bug: the options were assumed to hold `nested`, they do not.
-    const deep = (o as unknown as { nested: { deep: string } }).nested.deep;
+    const deep = (o as typeof o & { nested: { deep: string } }).nested.deep;
     return { result: { status: deep } as never, outputs: { thing: '' } };
   },
 });

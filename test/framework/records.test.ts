@@ -21,6 +21,7 @@ import {
   type WebhookReceiver,
 } from '../services/index.js';
 import { actionEntry, runBundle, type BundleRun } from '../helpers/bundle.js';
+import { deployment, namespace } from '../helpers/kube-objects.js';
 
 interface Check {
   name: string;
@@ -137,20 +138,13 @@ current-context: gone
 
 function healthRbacObjects(): object[] {
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'pqc-audit', namespace: ns },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'pqc-audit' } },
-        template: {
-          metadata: { labels: { app: 'pqc-audit' } },
-          spec: { containers: [{ name: 'pqc-audit', image: 'pqc-audit:1' }] },
-        },
-      },
-    },
+    namespace(ns),
+    deployment({
+      name: 'pqc-audit',
+      namespace: ns,
+      replicas: 2,
+      image: 'pqc-audit:1',
+    }),
   ];
 }
 

@@ -14,6 +14,7 @@ import {
 } from '../services/index.js';
 import { actionEntry, runBundle, type BundleRun } from '../helpers/bundle.js';
 import { makeArchive } from '../archive/make-archive.js';
+import { configMap, namespace } from '../helpers/kube-objects.js';
 
 let gw: Pushgateway;
 
@@ -140,17 +141,12 @@ describe('hardening: a failed backup never deletes the good ones (bundles)', () 
     const { dir, names } = await destWithOldArchives(prefix);
     const sim = await startKubeSim({
       objects: [
-        {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: 'pqc-audit' },
-        },
-        {
-          apiVersion: 'v1',
-          kind: 'ConfigMap',
-          metadata: { name: 'pqc-audit-config', namespace: 'pqc-audit' },
+        namespace('pqc-audit'),
+        configMap({
+          name: 'pqc-audit-config',
+          namespace: 'pqc-audit',
           data: { LOG_LEVEL: 'info' },
-        },
+        }),
       ],
     });
     try {

@@ -15,6 +15,7 @@ import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { actionEntry, runBundle, type BundleRun } from '../helpers/bundle.js';
 import { filesUnder } from '../helpers/procedure.js';
 import { makeArchive } from '../archive/make-archive.js';
+import { namespace } from '../helpers/kube-objects.js';
 
 /** A hang must fail the test, not stall it. */
 const QUICK_MS = 30_000;
@@ -25,9 +26,7 @@ beforeAll(async () => {
   for (const a of ['backup', 'backup-verify', 'restore', 'health'])
     actionEntry(a);
   sim = await startKubeSim({
-    objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'pqc-audit' } },
-    ],
+    objects: [namespace('pqc-audit')],
   });
   await sim.settle();
 }, 120_000);

@@ -2,6 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import type { PgServer } from '../services/postgres.js';
+import {
+  configMap,
+  container,
+  namespace,
+  pod,
+  secret,
+} from './kube-objects.js';
 
 /** The secret values the sim's namespace holds, for leak checks. */
 export const SIM_SECRET_VALUE = 'sim-api-key-Zq9-never-in-logs';
@@ -16,85 +23,55 @@ export async function startBackupSim(
 ): Promise<KubeSim> {
   const sim = await startKubeSim({
     objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'db-cred',
-          namespace: ns,
-          labels: { app: 'postgres' },
-        },
-        type: 'Opaque',
+      namespace(ns),
+      secret({
+        name: 'db-cred',
+        namespace: ns,
+        labels: { app: 'postgres' },
         stringData: { password: pg.password },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: 'pqc-audit-config',
-          namespace: ns,
-          labels: { app: 'pqc-audit' },
-        },
+      }),
+      configMap({
+        name: 'pqc-audit-config',
+        namespace: ns,
+        labels: { app: 'pqc-audit' },
         data: { LOG_LEVEL: 'info', 'note.txt': 'Ünïcödé ✓' },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        metadata: {
-          name: 'pqc-audit-api-keys',
-          namespace: ns,
-          labels: { app: 'pqc-audit' },
-        },
-        type: 'Opaque',
+      }),
+      secret({
+        name: 'pqc-audit-api-keys',
+        namespace: ns,
+        labels: { app: 'pqc-audit' },
         stringData: { 'api-key': SIM_SECRET_VALUE },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'postgres-0',
-          namespace: ns,
-          labels: { app: 'postgres' },
-        },
-        spec: {
-          containers: [
-            {
-              name: 'postgres',
-              image: 'postgres:15',
-              env: [
-                { name: 'PGHOST', value: '127.0.0.1' },
-                { name: 'PGPORT', value: String(pg.port) },
-                {
-                  name: 'PGPASSWORD',
-                  valueFrom: {
-                    secretKeyRef: { name: 'db-cred', key: 'password' },
-                  },
+      }),
+      pod({
+        name: 'postgres-0',
+        namespace: ns,
+        labels: { app: 'postgres' },
+        containers: [
+          container('postgres', 'postgres:15', {
+            env: [
+              { name: 'PGHOST', value: '127.0.0.1' },
+              { name: 'PGPORT', value: String(pg.port) },
+              {
+                name: 'PGPASSWORD',
+                valueFrom: {
+                  secretKeyRef: { name: 'db-cred', key: 'password' },
                 },
-              ],
-            },
-          ],
-        },
-      },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: {
-          name: 'pqc-audit-0',
-          namespace: ns,
-          labels: { app: 'pqc-audit' },
-        },
-        spec: {
-          containers: [
-            {
-              name: 'pqc-audit',
-              image: 'pqc-audit:1',
-              volumeMounts: [{ name: 'data', mountPath: '/data' }],
-            },
-          ],
-          volumes: [{ name: 'data', emptyDir: {} }],
-        },
-      },
+              },
+            ],
+          }),
+        ],
+      }),
+      pod({
+        name: 'pqc-audit-0',
+        namespace: ns,
+        labels: { app: 'pqc-audit' },
+        containers: [
+          container('pqc-audit', 'pqc-audit:1', {
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          }),
+        ],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      }),
     ],
   });
   await sim.settle();

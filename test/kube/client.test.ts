@@ -6,6 +6,12 @@ import { acquireLease } from '../../src/kube/lease.js';
 import { restartDeployment, waitForRollout } from '../../src/kube/rollout.js';
 import { runToEnd } from '../../src/process/runner.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import {
+  configMap,
+  deployment,
+  lease,
+  namespace,
+} from '../helpers/kube-objects.js';
 
 let sim: KubeSim;
 let kube: Kube;
@@ -13,26 +19,16 @@ const retries: string[] = [];
 
 const ns = 'wrap';
 const objects = [
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-  ...Array.from({ length: 7 }, (_, i) => ({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: `cm-${i}`, namespace: ns, labels: { app: 'x' } },
-    data: { i: String(i) },
-  })),
-  {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web', namespace: ns },
-    spec: {
-      replicas: 2,
-      selector: { matchLabels: { app: 'web' } },
-      template: {
-        metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: 'web:1' }] },
-      },
-    },
-  },
+  namespace(ns),
+  ...Array.from({ length: 7 }, (_, i) =>
+    configMap({
+      name: `cm-${i}`,
+      namespace: ns,
+      labels: { app: 'x' },
+      data: { i: String(i) },
+    }),
+  ),
+  deployment({ name: 'web', namespace: ns, replicas: 2, image: 'web:1' }),
 ];
 
 beforeAll(async () => {
@@ -194,20 +190,17 @@ describe('Kube wrapper against kube-sim', () => {
   });
 
   it('a stale lease of a run that died is taken over', async () => {
-    const stale = new Date(Date.now() - 120_000)
-      .toISOString()
-      .replace('Z', '000Z');
-    sim.apply({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'lock2', namespace: ns },
-      spec: {
-        holderIdentity: 'pqc-ops-dead-run',
-        leaseDurationSeconds: 60,
+    const stale = new Date(Date.now() - 120_000);
+    sim.apply(
+      lease({
+        name: 'lock2',
+        namespace: ns,
+        holder: 'pqc-ops-dead-run',
+        durationSeconds: 60,
         acquireTime: stale,
         renewTime: stale,
-      },
-    });
+      }),
+    );
     const b = await acquireLease(kube, {
       namespace: ns,
       name: 'lock2',

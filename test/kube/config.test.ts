@@ -13,11 +13,12 @@ import {
 import { kubeInputs } from '../../src/inputs/groups.js';
 import { readInputs } from '../../src/inputs/spec.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { namespace } from '../helpers/kube-objects.js';
 
 let sim: KubeSim;
 beforeAll(async () => {
   sim = await startKubeSim({
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }],
+    objects: [namespace('x')],
   });
 });
 afterAll(async () => sim?.close());

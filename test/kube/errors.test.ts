@@ -4,6 +4,7 @@ import { Kube } from '../../src/kube/client.js';
 import { KubeError } from '../../src/kube/errors.js';
 import { withRetry } from '../../src/kube/retry.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { namespace } from '../helpers/kube-objects.js';
 
 let sim: KubeSim;
 const ns = 'errs';
@@ -12,7 +13,7 @@ beforeAll(async () => {
   sim = await startKubeSim({
     https: true,
     rbac: true,
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }],
+    objects: [namespace(ns)],
   });
 });
 afterAll(async () => sim?.close());

@@ -5,6 +5,7 @@ import { terminateChildren } from '../../src/process/children.js';
 import { runToEnd } from '../../src/process/runner.js';
 import { processesMentioning } from '../helpers/processes.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { container, namespace, pod } from '../helpers/kube-objects.js';
 
 let sim: KubeSim;
 let kube: Kube;
@@ -14,21 +15,16 @@ const ns = 'execenv';
 beforeAll(async () => {
   sim = await startKubeSim({
     objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: 'db', namespace: ns },
-        spec: {
-          containers: [
-            {
-              name: 'db',
-              image: 'postgres:15',
-              env: [{ name: 'FROM_POD', value: 'pod-value' }],
-            },
-          ],
-        },
-      },
+      namespace(ns),
+      pod({
+        name: 'db',
+        namespace: ns,
+        containers: [
+          container('db', 'postgres:15', {
+            env: [{ name: 'FROM_POD', value: 'pod-value' }],
+          }),
+        ],
+      }),
     ],
   });
   await sim.settle();

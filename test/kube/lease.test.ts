@@ -8,6 +8,7 @@ import {
 } from '../../src/kube/lease.js';
 import { ConfigurationError, RefusedError } from '../../src/errors.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { lease, namespace } from '../helpers/kube-objects.js';
 
 let sim: KubeSim;
 let kube: Kube;
@@ -19,7 +20,7 @@ const leaseApi = 'coordination.k8s.io/v1';
 
 beforeAll(async () => {
   sim = await startKubeSim({
-    objects: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }],
+    objects: [namespace(ns)],
   });
   kube = await Kube.connect({
     kubeconfig: sim.kubeconfigPath,
@@ -49,20 +50,17 @@ const writesTo = (name: string) =>
     .map((w) => `${w.method} ${w.status}`);
 
 function seedStale(name: string, holder: string) {
-  const stale = new Date(Date.now() - 600_000)
-    .toISOString()
-    .replace('Z', '000Z');
-  sim.apply({
-    apiVersion: leaseApi,
-    kind: 'Lease',
-    metadata: { name, namespace: ns },
-    spec: {
-      holderIdentity: holder,
-      leaseDurationSeconds: 60,
+  const stale = new Date(Date.now() - 600_000);
+  sim.apply(
+    lease({
+      name,
+      namespace: ns,
+      holder,
+      durationSeconds: 60,
       acquireTime: stale,
       renewTime: stale,
-    },
-  });
+    }),
+  );
 }
 
 describe('acquiring a Lease is idempotent under ambiguous failures', () => {
@@ -155,7 +153,7 @@ describe('acquiring a Lease is idempotent under ambiguous failures', () => {
   it('a lease another run took while our create failed ambiguously is refused', async () => {
     sim.clearJournal();
     sim.faults.add({ method: 'POST', path: leases, drop: 'before-response' });
-    const other = new Date().toISOString().replace('Z', '000Z');
+    const other = new Date();
     await expect(
       acquireLease(kube, {
         namespace: ns,
@@ -163,17 +161,16 @@ describe('acquiring a Lease is idempotent under ambiguous failures', () => {
         now,
         // Between our failed create and the re-read, another run takes it.
         sleep: () => {
-          sim.apply({
-            apiVersion: leaseApi,
-            kind: 'Lease',
-            metadata: { name: 'raced', namespace: ns },
-            spec: {
-              holderIdentity: 'pqc-ops-other-run',
-              leaseDurationSeconds: 60,
+          sim.apply(
+            lease({
+              name: 'raced',
+              namespace: ns,
+              holder: 'pqc-ops-other-run',
+              durationSeconds: 60,
               acquireTime: other,
               renewTime: other,
-            },
-          });
+            }),
+          );
           return Promise.resolve();
         },
       }),
@@ -338,18 +335,17 @@ describe('the Lease is short and renewed', () => {
     });
     const releasing = l.release();
     await sleep(100);
-    const t = new Date().toISOString().replace('Z', '000Z');
-    sim.apply({
-      apiVersion: leaseApi,
-      kind: 'Lease',
-      metadata: { name: 'taken-meanwhile', namespace: ns },
-      spec: {
-        holderIdentity: 'pqc-ops-next-run',
-        leaseDurationSeconds: 60,
+    const t = new Date();
+    sim.apply(
+      lease({
+        name: 'taken-meanwhile',
+        namespace: ns,
+        holder: 'pqc-ops-next-run',
+        durationSeconds: 60,
         acquireTime: t,
         renewTime: t,
-      },
-    });
+      }),
+    );
     await releasing;
     expect(stored('taken-meanwhile')?.spec.holderIdentity).toBe(
       'pqc-ops-next-run',

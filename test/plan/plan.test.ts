@@ -37,9 +37,18 @@ const plan: Plan = {
 
 describe('plans', () => {
   it('hash is stable under key order and changes with content', () => {
-    const reordered = Object.fromEntries(
-      Object.entries(plan).reverse(),
-    ) as unknown as Plan;
+    const { changes, basis, createdAt, target, procedure, kind, apiVersion } =
+      plan;
+    const reordered: Plan = {
+      changes,
+      basis,
+      createdAt,
+      target,
+      procedure,
+      kind,
+      apiVersion,
+    };
+    expect(Object.keys(reordered)).toEqual(Object.keys(plan).reverse());
     expect(planSha256(reordered)).toBe(planSha256(plan));
     expect(
       planSha256({ ...plan, createdAt: '2026-11-26T15:00:01.000Z' }),

@@ -19,7 +19,6 @@ import {
 } from '../../services/index.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
-const bk = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 let dest: string;
@@ -32,7 +31,7 @@ beforeAll(async () => {
   dest = mkdtempSync(join(tmpdir(), 'bk-verify-'));
   identity = await age.generateHybridIdentity();
   const ex = await runProcedure(
-    bk,
+    backup,
     {
       'database-url': pg.url('pqc_audit'),
       destination: dest,
@@ -148,7 +147,7 @@ describe('backup-verify', () => {
   it('detects a changed byte in a plain archive', async () => {
     const d2 = mkdtempSync(join(tmpdir(), 'bk-plain-'));
     const ex0 = await runProcedure(
-      bk,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: d2,

@@ -23,8 +23,8 @@ import {
   startBackupSim,
   writeAppData,
 } from '../../helpers/sim-fixtures.js';
+import { lease } from '../../helpers/kube-objects.js';
 
-const bk = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 let sim: KubeSim;
@@ -43,7 +43,7 @@ describe('backup through exec, with config, app data and the Lease', () => {
   it('backs up all three components, encrypted, and verifies', async () => {
     const dest = mkdtempSync(join(tmpdir(), 'bk-exec-'));
     const id = await age.generateX25519Identity();
-    const ex = await runProcedure(bk, {
+    const ex = await runProcedure(backup, {
       kubeconfig: sim.kubeconfigPath,
       namespace: 'pqc-audit',
       'postgres-selector': 'app=postgres',
@@ -119,7 +119,7 @@ describe('backup through exec, with config, app data and the Lease', () => {
 
   it('refuses Secrets in a plaintext archive unless allowed', async () => {
     const dest = mkdtempSync(join(tmpdir(), 'bk-exec-'));
-    const ex = await runProcedure(bk, {
+    const ex = await runProcedure(backup, {
       kubeconfig: sim.kubeconfigPath,
       'postgres-pod': 'postgres-0',
       'config-selector': 'app=pqc-audit',
@@ -136,18 +136,17 @@ describe('backup through exec, with config, app data and the Lease', () => {
     const dest = mkdtempSync(join(tmpdir(), 'bk-exec-'));
     const old = join(dest, 'pqc-audit-backup_20000101_000000.tar');
     (await import('node:fs')).writeFileSync(old, 'old');
-    sim.apply({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'pqc-ops-backup', namespace: 'pqc-audit' },
-      spec: {
-        holderIdentity: 'other-run',
-        leaseDurationSeconds: 3600,
-        renewTime: new Date().toISOString().replace('Z', '000Z'),
-        acquireTime: new Date().toISOString().replace('Z', '000Z'),
-      },
-    });
-    const ex = await runProcedure(bk, {
+    sim.apply(
+      lease({
+        name: 'pqc-ops-backup',
+        namespace: 'pqc-audit',
+        holder: 'other-run',
+        durationSeconds: 3600,
+        renewTime: new Date(),
+        acquireTime: new Date(),
+      }),
+    );
+    const ex = await runProcedure(backup, {
       kubeconfig: sim.kubeconfigPath,
       'postgres-pod': 'postgres-0',
       include: 'database',

@@ -17,7 +17,6 @@ import {
   seedDatabase,
 } from '../../helpers/procedure.js';
 
-const proc = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 
@@ -33,7 +32,7 @@ describe('backup by database-url', () => {
   it('writes a plain archive that GNU tar lists and pg_restore restores', async () => {
     const dest = mkdtempSync(join(tmpdir(), 'bk-dest-'));
     const ex = await runProcedure(
-      proc,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: dest,
@@ -91,7 +90,7 @@ describe('backup by database-url', () => {
     const recipient =
       /public key: (age1\S+)/.exec(readFileSync(keyFile, 'utf8'))?.[1] ?? '';
     const ex = await runProcedure(
-      proc,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: dest,
@@ -116,7 +115,7 @@ describe('backup by database-url', () => {
     const dest = mkdtempSync(join(tmpdir(), 'bk-dest-'));
     const id = await age.generateHybridIdentity();
     const ex = await runProcedure(
-      proc,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: dest,
@@ -141,7 +140,7 @@ describe('backup by database-url', () => {
     const x = await age.identityToRecipient(await age.generateX25519Identity());
     const dest = mkdtempSync(join(tmpdir(), 'bk-mixed-'));
     const ex = await runProcedure(
-      proc,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: dest,

@@ -16,7 +16,6 @@ import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import { runProcedure } from '../../helpers/procedure.js';
 
 const exec = promisify(execFile);
-const bk = backup;
 const fixtures = join(import.meta.dirname, '..', '..', 'kube-sim', 'fixtures');
 let sim: KubeSim;
 
@@ -27,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => sim?.close());
 
 async function configBackup(dest: string, extra: Record<string, string> = {}) {
-  return runProcedure(bk, {
+  return runProcedure(backup, {
     kubeconfig: sim.kubeconfigPath,
     include: 'config',
     'config-selector': 'app=pqc-audit',

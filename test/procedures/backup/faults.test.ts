@@ -19,7 +19,6 @@ import {
 } from '../../services/index.js';
 import { runProcedure, seedDatabase } from '../../helpers/procedure.js';
 
-const bk = backup;
 let pg: PgServer;
 let gw: Pushgateway;
 
@@ -48,7 +47,7 @@ function destWithOldArchive(dir = mkdtempSync(join(tmpdir(), 'bk-fault-'))): {
 
 async function firstSuccess(): Promise<number> {
   const ok = await runProcedure(
-    bk,
+    backup,
     {
       'database-url': pg.url('pqc_audit'),
       destination: mkdtempSync(join(tmpdir(), 'bk-ok-')),
@@ -66,7 +65,7 @@ describe('backup faults', () => {
     const lastOk = await firstSuccess();
     const { dir, old } = destWithOldArchive();
     const running = runProcedure(
-      bk,
+      backup,
       {
         'database-url': pg.url('pqc_audit'),
         destination: dir,
@@ -105,7 +104,7 @@ describe('backup faults', () => {
     try {
       const { old } = destWithOldArchive(dir);
       const ex = await runProcedure(
-        bk,
+        backup,
         {
           'database-url': pg.url('pqc_audit'),
           destination: dir,

@@ -12,6 +12,11 @@ import {
   type WebhookReceiver,
 } from '../../services/index.js';
 import { root, runBundle } from '../../helpers/bundle.js';
+import {
+  container,
+  deployment,
+  namespace,
+} from '../../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
 const cryptoCommand = JSON.stringify([
@@ -22,59 +27,43 @@ const cryptoCommand = JSON.stringify([
   'ML-DSA-65',
 ]);
 
-function deployment(behavior: PodBehavior) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: {
-      name: 'pqc-audit',
-      namespace: ns,
-      labels: { app: 'pqc-audit' },
-    },
-    spec: {
-      replicas: 3,
-      progressDeadlineSeconds: 600,
-      selector: { matchLabels: { app: 'pqc-audit' } },
-      template: {
-        metadata: {
-          labels: { app: 'pqc-audit' },
-          annotations: { 'sim.pqc-ops.dev/behavior': behavior },
+function pqcAudit(behavior: PodBehavior) {
+  return deployment({
+    name: 'pqc-audit',
+    namespace: ns,
+    deploymentLabels: { app: 'pqc-audit' },
+    replicas: 3,
+    progressDeadlineSeconds: 600,
+    behavior,
+    containers: [
+      container('pqc-audit', 'ghcr.io/pqc-ops/pqc-audit:1.4.2', {
+        resources: {
+          requests: { cpu: '250m', memory: '256Mi' },
+          limits: { cpu: '1', memory: '512Mi' },
         },
-        spec: {
-          containers: [
-            {
-              name: 'pqc-audit',
-              image: 'ghcr.io/pqc-ops/pqc-audit:1.4.2',
-              resources: {
-                requests: { cpu: '250m', memory: '256Mi' },
-                limits: { cpu: '1', memory: '512Mi' },
-              },
-              volumeMounts: [
-                {
-                  name: 'selftest',
-                  mountPath: '/opt/selftest',
-                  readOnly: true,
-                },
-                { name: 'liboqs', mountPath: '/opt/liboqs-js', readOnly: true },
-              ],
-            },
-          ],
-          volumes: [
-            {
-              name: 'selftest',
-              hostPath: { path: join(root, 'test', 'fixtures') },
-            },
-            {
-              name: 'liboqs',
-              hostPath: {
-                path: join(root, 'node_modules', '@oqs', 'liboqs-js'),
-              },
-            },
-          ],
+        volumeMounts: [
+          {
+            name: 'selftest',
+            mountPath: '/opt/selftest',
+            readOnly: true,
+          },
+          { name: 'liboqs', mountPath: '/opt/liboqs-js', readOnly: true },
+        ],
+      }),
+    ],
+    volumes: [
+      {
+        name: 'selftest',
+        hostPath: { path: join(root, 'test', 'fixtures') },
+      },
+      {
+        name: 'liboqs',
+        hostPath: {
+          path: join(root, 'node_modules', '@oqs', 'liboqs-js'),
         },
       },
-    },
-  };
+    ],
+  });
 }
 
 let app: HttpEndpoint;
@@ -95,10 +84,7 @@ afterEach(async () => {
 
 async function cluster(behavior: PodBehavior, cpu = '300m'): Promise<KubeSim> {
   const sim = await startKubeSim({
-    objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      deployment(behavior),
-    ],
+    objects: [namespace(ns), pqcAudit(behavior)],
   });
   sims.push(sim);
   await sim.settle();

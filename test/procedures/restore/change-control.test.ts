@@ -17,9 +17,8 @@ import {
   seedDatabase,
 } from '../../helpers/procedure.js';
 import { startBackupSim } from '../../helpers/sim-fixtures.js';
+import { configMap, lease, namespace } from '../../helpers/kube-objects.js';
 
-const bk = backup;
-const rs = restore;
 const ns = 'pqc-audit';
 const db = 'pqc_audit';
 let pg: PgServer;
@@ -31,16 +30,14 @@ let seeded: Record<string, string>;
 /** Makes the live state differ from the archive, so a restore would show. */
 async function damage(): Promise<void> {
   await pg.psql('DELETE FROM app.findings WHERE id % 3 = 0', db);
-  sim.apply({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
+  sim.apply(
+    configMap({
       name: 'pqc-audit-config',
       namespace: ns,
       labels: { app: 'pqc-audit' },
-    },
-    data: { LOG_LEVEL: 'debug' },
-  });
+      data: { LOG_LEVEL: 'debug' },
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -48,7 +45,7 @@ beforeAll(async () => {
   await seedDatabase(pg, db);
   sim = await startBackupSim(pg);
   identity = await age.generateHybridIdentity();
-  const ex = await runProcedure(bk, {
+  const ex = await runProcedure(backup, {
     kubeconfig: sim.kubeconfigPath,
     'postgres-pod': 'postgres-0',
     'config-selector': 'app=pqc-audit',
@@ -146,7 +143,7 @@ function expectRefused(ex: Run, why: RegExp): void {
 }
 
 async function plan(inputs: Record<string, string>): Promise<Run> {
-  const p = await runProcedure(rs, { ...inputs, mode: 'plan' });
+  const p = await runProcedure(restore, { ...inputs, mode: 'plan' });
   expect(p.failure).toBeUndefined();
   expect(p.outputs['applied']).toBe('false');
   return p;
@@ -177,7 +174,7 @@ describe('restore change control', () => {
   it('a plan made for components database is refused when applied with database,config, naming components', async () => {
     const p = await plan(common());
     const s = await snapshot();
-    const ex = await runProcedure(rs, {
+    const ex = await runProcedure(restore, {
       ...common({ components: 'database,config' }),
       mode: 'apply',
       plan: p.outputs['plan-file'],
@@ -201,7 +198,7 @@ describe('restore change control', () => {
     doc.basis = [];
     const edited = serializePlan(doc);
     const s = await snapshot();
-    const ex = await runProcedure(rs, {
+    const ex = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: edited,
@@ -224,7 +221,7 @@ describe('restore change control', () => {
     const p = await plan({ ...byUrl, namespace: 'staging' });
     const s = await snapshot();
     const ex = await runProcedure(
-      rs,
+      restore,
       {
         ...byUrl,
         namespace: ns,
@@ -242,9 +239,7 @@ describe('restore change control', () => {
 
   it('a plan made against another cluster server is refused, naming server', async () => {
     const other = await startKubeSim({
-      objects: [
-        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      ],
+      objects: [namespace(ns)],
     });
     try {
       const byUrl = {
@@ -259,7 +254,7 @@ describe('restore change control', () => {
       expect(other.httpsUrl).not.toBe(sim.httpsUrl);
       const s = await snapshot();
       other.clearJournal();
-      const ex = await runProcedure(rs, {
+      const ex = await runProcedure(restore, {
         ...byUrl,
         kubeconfig: sim.kubeconfigPath,
         mode: 'apply',
@@ -280,18 +275,17 @@ describe('restore change control', () => {
 
   it('a database-only restore with a kubeconfig takes the Lease, and a Lease held by another run refuses it before any database change', async () => {
     const p = await plan(common());
-    sim.apply({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'pqc-ops-backup', namespace: ns },
-      spec: {
-        holderIdentity: 'pqc-ops-other-run',
-        leaseDurationSeconds: 600,
-        renewTime: new Date().toISOString().replace('Z', '000Z'),
-      },
-    });
+    sim.apply(
+      lease({
+        name: 'pqc-ops-backup',
+        namespace: ns,
+        holder: 'pqc-ops-other-run',
+        durationSeconds: 600,
+        renewTime: new Date(),
+      }),
+    );
     const s = await snapshot();
-    const held = await runProcedure(rs, {
+    const held = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: p.outputs['plan-file'],
@@ -304,7 +298,7 @@ describe('restore change control', () => {
     sim.remove('coordination.k8s.io/v1', 'Lease', ns, 'pqc-ops-backup');
 
     sim.clearJournal();
-    const ok = await runProcedure(rs, {
+    const ok = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: p.outputs['plan-file'],
@@ -343,19 +337,18 @@ describe('restore change control', () => {
   it('restore takes its Lease before the drift check: a held Lease refuses even when the database also drifted', async () => {
     const p = await plan(common());
     await pg.psql("INSERT INTO public.scans (name) VALUES ('drift')", db);
-    sim.apply({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'pqc-ops-backup', namespace: ns },
-      spec: {
-        holderIdentity: 'pqc-ops-other-run',
-        leaseDurationSeconds: 600,
-        renewTime: new Date().toISOString().replace('Z', '000Z'),
-      },
-    });
+    sim.apply(
+      lease({
+        name: 'pqc-ops-backup',
+        namespace: ns,
+        holder: 'pqc-ops-other-run',
+        durationSeconds: 600,
+        renewTime: new Date(),
+      }),
+    );
     try {
       const s = await snapshot();
-      const ex = await runProcedure(rs, {
+      const ex = await runProcedure(restore, {
         ...common(),
         mode: 'apply',
         plan: p.outputs['plan-file'],
@@ -383,7 +376,7 @@ describe('restore change control', () => {
     await counterReaches('n_tup_upd', upd + 1);
     expect(await pg.psql('SELECT count(*) FROM app.findings', db)).toBe(rows);
     const s = await snapshot();
-    const ex = await runProcedure(rs, {
+    const ex = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: p.outputs['plan-file'],
@@ -414,7 +407,7 @@ describe('restore change control', () => {
     await counterReaches('n_tup_del', del + 1);
     expect(await pg.psql('SELECT count(*) FROM app.findings', db)).toBe(rows);
     const s = await snapshot();
-    const ex = await runProcedure(rs, {
+    const ex = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: p.outputs['plan-file'],
@@ -430,7 +423,7 @@ describe('restore change control', () => {
     // The write counters must not make every apply drift (reads, the plan's
     // own queries and the safety backup move none of them).
     const p = await plan(common());
-    const ex = await runProcedure(rs, {
+    const ex = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: p.outputs['plan-file'],

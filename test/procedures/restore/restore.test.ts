@@ -13,9 +13,8 @@ import {
   seedDatabase,
 } from '../../helpers/procedure.js';
 import { startBackupSim, writeAppData } from '../../helpers/sim-fixtures.js';
+import { configMap } from '../../helpers/kube-objects.js';
 
-const bk = backup;
-const rs = restore;
 let pg: PgServer;
 let sim: KubeSim;
 let archive: string;
@@ -30,7 +29,7 @@ beforeAll(async () => {
   dataDir = writeAppData(sim, { 'state.json': '{"v":1}' });
   identity = await age.generateHybridIdentity();
   const dest = mkdtempSync(join(tmpdir(), 'bk-restore-'));
-  const ex = await runProcedure(bk, {
+  const ex = await runProcedure(backup, {
     kubeconfig: sim.kubeconfigPath,
     'postgres-pod': 'postgres-0',
     'config-selector': 'app=pqc-audit',
@@ -59,16 +58,14 @@ async function damage(): Promise<void> {
     'DELETE FROM app.findings WHERE id % 2 = 0; DROP VIEW app.summary; DROP TABLE public.scans;',
     'pqc_audit',
   );
-  sim.apply({
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: {
+  sim.apply(
+    configMap({
       name: 'pqc-audit-config',
       namespace: 'pqc-audit',
       labels: { app: 'pqc-audit' },
-    },
-    data: { LOG_LEVEL: 'debug' },
-  });
+      data: { LOG_LEVEL: 'debug' },
+    }),
+  );
   sim.remove('v1', 'Secret', 'pqc-audit', 'pqc-audit-api-keys');
   writeFileSync(join(dataDir, 'state.json'), '{"v":2}');
 }
@@ -81,7 +78,7 @@ describe('restore', () => {
       'pqc_audit',
     );
     sim.clearJournal();
-    const plan = await runProcedure(rs, { ...common(), mode: 'plan' });
+    const plan = await runProcedure(restore, { ...common(), mode: 'plan' });
     expect(plan.failure).toBeUndefined();
     expect(sim.writes()).toEqual([]);
     expect(
@@ -95,7 +92,7 @@ describe('restore', () => {
         'Secret pqc-audit/pqc-audit-api-keys',
       ]),
     );
-    const apply = await runProcedure(rs, {
+    const apply = await runProcedure(restore, {
       ...common(),
       mode: 'apply',
       plan: plan.outputs['plan-file'],
@@ -119,7 +116,7 @@ describe('restore', () => {
   });
 
   it('refuses to apply when the database drifted since the plan', async () => {
-    const plan = await runProcedure(rs, {
+    const plan = await runProcedure(restore, {
       ...common(),
       components: 'database',
       mode: 'plan',
@@ -128,7 +125,7 @@ describe('restore', () => {
       "INSERT INTO public.scans (name) VALUES ('drift')",
       'pqc_audit',
     );
-    const apply = await runProcedure(rs, {
+    const apply = await runProcedure(restore, {
       ...common(),
       components: 'database',
       mode: 'apply',
@@ -146,7 +143,7 @@ describe('restore', () => {
   it('restores into a fresh database by URL, table by table equal', async () => {
     await pg.createDatabase('fresh');
     const ex = await runProcedure(
-      rs,
+      restore,
       {
         archive,
         'age-identity': identity,
@@ -169,7 +166,7 @@ describe('restore', () => {
     b[b.length - 100] ^= 0x40;
     writeFileSync(t, b);
     const ex = await runProcedure(
-      rs,
+      restore,
       {
         archive: t,
         'age-identity': identity,

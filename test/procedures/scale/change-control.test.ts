@@ -6,6 +6,10 @@ import { serializePlan, type Plan } from '../../../src/plan/plan.js';
 import type { StepResult } from '../../../src/report/step-result.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import { runBundle, type BundleRun } from '../../helpers/bundle.js';
+import {
+  deployment as deploymentObject,
+  namespace,
+} from '../../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
 let sim: KubeSim;
@@ -13,20 +17,13 @@ let sim: KubeSim;
 beforeEach(async () => {
   sim = await startKubeSim({
     objects: [
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-      {
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'pqc-audit', namespace: ns },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'pqc-audit' } },
-          template: {
-            metadata: { labels: { app: 'pqc-audit' } },
-            spec: { containers: [{ name: 'pqc-audit', image: 'pqc-audit:1' }] },
-          },
-        },
-      },
+      namespace(ns),
+      deploymentObject({
+        name: 'pqc-audit',
+        namespace: ns,
+        replicas: 3,
+        image: 'pqc-audit:1',
+      }),
     ],
   });
   await sim.settle();

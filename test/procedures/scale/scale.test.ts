@@ -4,25 +4,19 @@ import { parseAllDocuments } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import { root, runBundle } from '../../helpers/bundle.js';
+import { deployment, lease, namespace } from '../../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
 let sim: KubeSim;
 
 const objects: object[] = [
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-  {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'pqc-audit', namespace: ns },
-    spec: {
-      replicas: 3,
-      selector: { matchLabels: { app: 'pqc-audit' } },
-      template: {
-        metadata: { labels: { app: 'pqc-audit' } },
-        spec: { containers: [{ name: 'pqc-audit', image: 'pqc-audit:1' }] },
-      },
-    },
-  },
+  namespace(ns),
+  deployment({
+    name: 'pqc-audit',
+    namespace: ns,
+    replicas: 3,
+    image: 'pqc-audit:1',
+  }),
 ];
 
 beforeEach(async () => {
@@ -148,16 +142,15 @@ describe('scale: plan, approve, apply (bundle)', () => {
       kubeconfig: sim.kubeconfigPath,
       replicas: '5',
     });
-    sim.apply({
-      apiVersion: 'coordination.k8s.io/v1',
-      kind: 'Lease',
-      metadata: { name: 'pqc-ops-scale', namespace: ns },
-      spec: {
-        holderIdentity: 'pqc-ops-other-run',
-        leaseDurationSeconds: 600,
-        renewTime: new Date().toISOString().replace('Z', '000Z'),
-      },
-    });
+    sim.apply(
+      lease({
+        name: 'pqc-ops-scale',
+        namespace: ns,
+        holder: 'pqc-ops-other-run',
+        durationSeconds: 600,
+        renewTime: new Date(),
+      }),
+    );
     sim.clearJournal();
     const a = await runBundle('scale', {
       kubeconfig: sim.kubeconfigPath,
