@@ -9,6 +9,7 @@ import { join } from 'node:path';
 const root = new URL('..', import.meta.url).pathname;
 const DOMAINS = [
   'kube',
+  'certs',
   'postgres',
   'archive',
   'process',

@@ -235,10 +235,20 @@ function recordScan(
       renewed +
       external.checks.filter((c) => c.status === 'failed').length,
     quantumVulnerable: vulnerable.length + external.quantumVulnerable,
-    earliest: notAfters.length ? Math.min(...notAfters) : undefined,
+    earliest: notAfters.length
+      ? notAfters.reduce((a, b) => Math.min(a, b))
+      : undefined,
   };
-  for (const [k, v] of Object.entries(counts))
-    if (v !== undefined) rb.metrics[k] = v;
+  for (const k of [
+    'scanned',
+    'due',
+    'renewed',
+    'failed',
+    'quantumVulnerable',
+  ] as const)
+    rb.metrics[k] = counts[k];
+  if (counts.earliest !== undefined)
+    rb.metrics['earliestExpiry'] = Math.floor(counts.earliest / 1000);
   if (counts.quantumVulnerable > 0)
     rb.followUps.push(
       `${counts.quantumVulnerable} certificate(s) still use classical (quantum-vulnerable) keys or signatures: plan their move to ML-DSA or a composite.`,

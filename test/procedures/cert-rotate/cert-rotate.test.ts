@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { certRotate } from '../../../src/procedures/cert-rotate/procedure.js';
-import type { StepResult } from '../../../src/report/step-result.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import { certificate, namespace } from '../../helpers/kube-objects.js';
 import { runProcedure } from '../../helpers/procedure.js';
@@ -123,7 +122,7 @@ describe('cert-rotate plan', () => {
     expect(p.markdown).toContain('RSA 2048');
     expect(p.markdown).toContain('ECDSA P-256');
     expect(p.markdown).toContain('⚠ vulnerable');
-    const result = p.result as StepResult;
+    const result = p.result;
     expect(result.status).toBe('warning');
     expect(result.artifacts[0]?.path).toMatch(/cert-rotate-inventory-/);
   });
