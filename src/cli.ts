@@ -106,6 +106,8 @@ function redactor(): {
   };
 }
 
+type Redactor = ReturnType<typeof redactor>;
+
 /** The CLI: runs one procedure or a chain; returns the exit code. */
 export async function cliMain(argv: string[], io: Io): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -126,14 +128,7 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(rest);
-    const known = new Set(
-      list.flatMap((p) => Object.values(p.inputs).map((s) => s.name)),
-    );
-    const unknown = [...parsed.flags.keys()].filter((f) => !known.has(f));
-    if (unknown.length > 0)
-      throw new ConfigurationError(
-        `unknown option --${unknown[0]} for ${cmd} (see pqc-ops ${cmd} --help)`,
-      );
+    assertKnownFlags(parsed.flags, list, cmd);
   } catch (e) {
     io.err(`pqc-ops: ${errorMessage(e)}`);
     return EXIT.usage;
@@ -143,6 +138,29 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const red = redactor();
+  const host = cliHost(io, parsed.flags, red);
+  const prepared = prepareSteps(cmd, list, requires, host, io, red);
+  if (!prepared) return EXIT.usage;
+  return runSteps(prepared, host, io, red, parsed.json);
+}
+
+function assertKnownFlags(
+  flags: Map<string, string>,
+  list: Procedure[],
+  cmd: string,
+): void {
+  const known = new Set(
+    list.flatMap((p) => Object.values(p.inputs).map((s) => s.name)),
+  );
+  const unknown = [...flags.keys()].filter((f) => !known.has(f));
+  if (unknown.length > 0)
+    throw new ConfigurationError(
+      `unknown option --${unknown[0]} for ${cmd} (see pqc-ops ${cmd} --help)`,
+    );
+}
+
+/** Inputs from the flags, then PQC_OPS_<INPUT>; logs to stderr, redacted. */
+function cliHost(io: Io, flags: Map<string, string>, red: Redactor): Host {
   const log: Logger = {
     info: (m) => io.err(red.apply(m)),
     warning: (m) => io.err(`warning: ${red.apply(m)}`),
@@ -155,13 +173,27 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       return fn();
     },
   };
-  const host: Host = {
-    getInput: (n) => parsed.flags.get(n) ?? io.env[envName(n)] ?? '',
+  return {
+    getInput: (n) => flags.get(n) ?? io.env[envName(n)] ?? '',
     mask: red.add,
     log,
     env: io.env,
     signal: io.signal,
   };
+}
+
+/**
+ * Skips chain steps whose required input is missing and reads the inputs of
+ * the rest; undefined (after printing why) when an input is invalid.
+ */
+function prepareSteps(
+  cmd: string,
+  list: Procedure[],
+  requires: Map<string, string | undefined>,
+  host: Host,
+  io: Io,
+  red: Redactor,
+): { p: Procedure; options: unknown }[] | undefined {
   // Every procedure of a chain validates its inputs before the first one
   // runs; a single procedure validates inside its run, which records it.
   const prepared: { p: Procedure; options: unknown }[] = [];
@@ -181,23 +213,34 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
       prepared.push({ p, options: readProcedureInputs(p, host) });
     } catch (e) {
       io.err(`pqc-ops ${p.name}: ${red.apply(errorMessage(e))}`);
-      return EXIT.usage;
+      return undefined;
     }
   }
+  return prepared;
+}
+
+/** Runs the prepared steps in order and prints their records. */
+async function runSteps(
+  prepared: { p: Procedure; options: unknown }[],
+  host: Host,
+  io: Io,
+  red: Redactor,
+  json: boolean,
+): Promise<number> {
   let code: number = EXIT.ok;
   const results: unknown[] = [];
   for (const { p, options } of prepared) {
     if (io.signal?.aborted) break;
     const ex = await executeProcedure(p, host, options);
     results.push(ex.result);
-    if (!parsed.json) io.out(red.apply(ex.markdown) + '\n');
+    if (!json) io.out(red.apply(ex.markdown) + '\n');
     if (ex.failure) {
       io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
       if (ex.failureKind === 'configuration') return EXIT.usage;
       code = EXIT.failed;
     }
   }
-  if (parsed.json)
+  if (json)
     io.out(
       red.apply(
         JSON.stringify(results.length === 1 ? results[0] : results, null, 2),

@@ -70,130 +70,179 @@ export async function createBackup(
   // fail at the final link, after the whole dump.
   await assertNameFree(s.dir, s.prefix, startedAt);
   let config: ConfigSnapshot | undefined;
-  if (src.config) {
-    config = await collectConfig(
-      src.config.kube,
-      src.config.namespace,
-      src.config.selector,
-      s.mask,
-    );
-    s.info(
-      `config: ${config.configMaps.length} ConfigMap(s), ${config.secrets.length} Secret(s)`,
-    );
-    if (
-      config.secrets.length > 0 &&
-      !s.recipients &&
-      !s.allowPlaintextSecrets
-    ) {
-      throw new RefusedError(
-        `the configuration holds ${config.secrets.length} Secret(s) and no age recipient is set: Secrets are never written unencrypted. Set 'age-recipients', or 'allow-plaintext-secrets: true' to accept a plaintext archive`,
-      );
-    }
-  }
+  if (src.config) config = await collectCheckedConfig(src.config, s);
   // Named after the prefix, so the next run of it removes what a killed run
   // left (staleSpools in retention.ts).
   const spool = await mkdtemp(join(s.dir, spoolDirPrefix(s.prefix)));
   try {
     const members: MemberSource[] = [];
-    const manifest: Manifest = {
-      format: FORMAT_NAME,
-      formatVersion: FORMAT_VERSION,
-      createdBy: `pqc-ops ${s.version}`,
-      startedAt: startedAt.toISOString(),
-      endedAt: '',
-      source: { cluster: s.cluster, namespace: s.namespace },
-      members: [],
-    };
+    const manifest = newManifest(s, startedAt);
     if (src.database) {
-      const ep = src.database.endpoint;
-      const { session, snapshot, database, serverVersion } =
-        await SnapshotSession.open(ep);
-      try {
-        s.info(
-          `database: dumping ${database} (PostgreSQL ${serverVersion}) in snapshot ${snapshot}`,
-        );
-        const path = join(spool, MEMBERS.database);
-        const [dump, tables] = await Promise.all([
-          dumpToFile(ep, snapshot, path),
-          session.countTables(),
-        ]);
-        await session.close();
-        members.push({ name: MEMBERS.database, path, ...dump });
-        manifest.source.database = {
-          name: database,
-          serverVersion,
-          via: src.database.via,
-        };
-        manifest.database = {
-          member: MEMBERS.database,
-          format: 'pg_dump custom (-Fc)',
-          snapshot,
-          tables,
-        };
-        s.info(`database: ${dump.size} bytes, ${tables.length} table(s)`);
-      } finally {
-        session.kill();
-      }
+      await dumpDatabase(src.database, spool, s, members, manifest);
     }
     if (config) {
-      members.push({
-        name: MEMBERS.config,
-        data: config.yaml,
-        size: config.yaml.length,
-        sha256: config.sha256,
-      });
-      manifest.source.configSelector = src.config?.selector ?? '';
-      manifest.config = {
-        configMaps: config.configMaps,
-        secrets: config.secrets,
-      };
+      addConfigMember(config, src.config?.selector, members, manifest);
     }
     if (src.appdata) {
-      const path = join(spool, MEMBERS.appdata);
-      const a = await spoolCommand(
-        src.appdata.runner,
-        ['tar', '-C', src.appdata.path, '-cf', '-', '.'],
-        path,
-      );
-      members.push({ name: MEMBERS.appdata, path, ...a });
-      manifest.source.appdata = {
-        pod: src.appdata.runner.pod ?? '',
-        container: src.appdata.runner.container ?? '',
-        path: src.appdata.path,
-      };
-      s.info(
-        `appdata: ${a.size} bytes from ${src.appdata.path} in ${src.appdata.runner.where}`,
-      );
+      await spoolAppdata(src.appdata, spool, s, members, manifest);
     }
     if (s.recipients) manifest.encryption = { recipients: s.recipients.kind };
-    manifest.members = members.map((m) => ({
-      name: m.name,
-      component: componentOf(m.name),
-      size: m.size,
-      sha256: m.sha256,
-    }));
-    manifest.endedAt = s.now().toISOString();
-    const json = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
-    const all: MemberSource[] = [
-      {
-        name: MEMBERS.manifest,
-        data: json,
-        size: json.length,
-        sha256: manifestSha256(json),
-      },
-      ...members,
-    ];
-    const archive = await writeArchive({
-      dir: s.dir,
-      name,
-      members: all,
-      recipients: s.recipients,
-      mtime: startedAt,
-    });
+    const archive = await sealAndWrite(members, manifest, name, startedAt, s);
     return { archive, manifest, config };
   } finally {
     await rm(spool, { recursive: true, force: true });
   }
+}
+
+/** Collects the config and refuses Secrets that would be written unencrypted. */
+async function collectCheckedConfig(
+  cfg: NonNullable<BackupSources['config']>,
+  s: BackupSettings,
+): Promise<ConfigSnapshot> {
+  const config = await collectConfig(
+    cfg.kube,
+    cfg.namespace,
+    cfg.selector,
+    s.mask,
+  );
+  s.info(
+    `config: ${config.configMaps.length} ConfigMap(s), ${config.secrets.length} Secret(s)`,
+  );
+  if (config.secrets.length > 0 && !s.recipients && !s.allowPlaintextSecrets) {
+    throw new RefusedError(
+      `the configuration holds ${config.secrets.length} Secret(s) and no age recipient is set: Secrets are never written unencrypted. Set 'age-recipients', or 'allow-plaintext-secrets: true' to accept a plaintext archive`,
+    );
+  }
+  return config;
+}
+
+function newManifest(s: BackupSettings, startedAt: Date): Manifest {
+  return {
+    format: FORMAT_NAME,
+    formatVersion: FORMAT_VERSION,
+    createdBy: `pqc-ops ${s.version}`,
+    startedAt: startedAt.toISOString(),
+    endedAt: '',
+    source: { cluster: s.cluster, namespace: s.namespace },
+    members: [],
+  };
+}
+
+/** Dumps the database in one snapshot into the spool. */
+async function dumpDatabase(
+  db: NonNullable<BackupSources['database']>,
+  spool: string,
+  s: BackupSettings,
+  members: MemberSource[],
+  manifest: Manifest,
+): Promise<void> {
+  const ep = db.endpoint;
+  const { session, snapshot, database, serverVersion } =
+    await SnapshotSession.open(ep);
+  try {
+    s.info(
+      `database: dumping ${database} (PostgreSQL ${serverVersion}) in snapshot ${snapshot}`,
+    );
+    const path = join(spool, MEMBERS.database);
+    const [dump, tables] = await Promise.all([
+      dumpToFile(ep, snapshot, path),
+      session.countTables(),
+    ]);
+    await session.close();
+    members.push({ name: MEMBERS.database, path, ...dump });
+    manifest.source.database = {
+      name: database,
+      serverVersion,
+      via: db.via,
+    };
+    manifest.database = {
+      member: MEMBERS.database,
+      format: 'pg_dump custom (-Fc)',
+      snapshot,
+      tables,
+    };
+    s.info(`database: ${dump.size} bytes, ${tables.length} table(s)`);
+  } finally {
+    session.kill();
+  }
+}
+
+function addConfigMember(
+  config: ConfigSnapshot,
+  selector: string | undefined,
+  members: MemberSource[],
+  manifest: Manifest,
+): void {
+  members.push({
+    name: MEMBERS.config,
+    data: config.yaml,
+    size: config.yaml.length,
+    sha256: config.sha256,
+  });
+  manifest.source.configSelector = selector ?? '';
+  manifest.config = {
+    configMaps: config.configMaps,
+    secrets: config.secrets,
+  };
+}
+
+/** Streams a tar of the app data path into the spool. */
+async function spoolAppdata(
+  appdata: NonNullable<BackupSources['appdata']>,
+  spool: string,
+  s: BackupSettings,
+  members: MemberSource[],
+  manifest: Manifest,
+): Promise<void> {
+  const path = join(spool, MEMBERS.appdata);
+  const a = await spoolCommand(
+    appdata.runner,
+    ['tar', '-C', appdata.path, '-cf', '-', '.'],
+    path,
+  );
+  members.push({ name: MEMBERS.appdata, path, ...a });
+  manifest.source.appdata = {
+    pod: appdata.runner.pod ?? '',
+    container: appdata.runner.container ?? '',
+    path: appdata.path,
+  };
+  s.info(
+    `appdata: ${a.size} bytes from ${appdata.path} in ${appdata.runner.where}`,
+  );
+}
+
+/** Completes the manifest and writes it first, then the members. */
+async function sealAndWrite(
+  members: MemberSource[],
+  manifest: Manifest,
+  name: string,
+  startedAt: Date,
+  s: BackupSettings,
+): Promise<WrittenArchive> {
+  manifest.members = members.map((m) => ({
+    name: m.name,
+    component: componentOf(m.name),
+    size: m.size,
+    sha256: m.sha256,
+  }));
+  manifest.endedAt = s.now().toISOString();
+  const json = Buffer.from(JSON.stringify(manifest, null, 2) + '\n', 'utf8');
+  const all: MemberSource[] = [
+    {
+      name: MEMBERS.manifest,
+      data: json,
+      size: json.length,
+      sha256: manifestSha256(json),
+    },
+    ...members,
+  ];
+  return writeArchive({
+    dir: s.dir,
+    name,
+    members: all,
+    recipients: s.recipients,
+    mtime: startedAt,
+  });
 }
 
 function componentOf(name: string): 'database' | 'config' | 'appdata' {

@@ -97,64 +97,94 @@ export async function acquireLease(
     opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const holder = opts.holder ?? `pqc-ops-${randomUUID()}`;
   const { namespace, name } = opts;
-  // client-node's own MicroTime: a Date whose JSON has the six fraction
-  // digits (2025-03-07T05:06:07.123000Z) that a Lease's times must have.
-  const micro = () => new kube.lib.V1MicroTime(opts.now());
-  const spec = (): V1LeaseSpec => ({
-    holderIdentity: holder,
-    leaseDurationSeconds: durationSeconds,
-    acquireTime: micro(),
-    renewTime: micro(),
-  });
   const what = `lease ${namespace}/${name}`;
-  const read = () =>
-    kube.getOrUndefined(`read ${what}`, () =>
-      kube.coordination.readNamespacedLease({ name, namespace }),
-    );
+  const c: LeaseContext = {
+    kube,
+    namespace,
+    name,
+    holder,
+    durationSeconds,
+    what,
+    now: opts.now,
+    onRenewProblem: opts.onRenewProblem,
+    read: () =>
+      kube.getOrUndefined(`read ${what}`, () =>
+        kube.coordination.readNamespacedLease({ name, namespace }),
+      ),
+  };
+  await takeLease(c, attempts, sleep);
+  const stopRenewing = startRenewing(c);
+  return {
+    name,
+    namespace,
+    holder,
+    durationSeconds,
+    release: async () => {
+      await stopRenewing();
+      await deleteIfOurs(c);
+    },
+  };
+}
 
+/** What the steps of acquiring, renewing and releasing one Lease share. */
+interface LeaseContext {
+  kube: Kube;
+  namespace: string;
+  name: string;
+  holder: string;
+  durationSeconds: number;
+  /** `lease <namespace>/<name>`, for messages. */
+  what: string;
+  now: () => Date;
+  onRenewProblem?: (msg: string) => void;
+  read: () => Promise<V1Lease | undefined>;
+}
+
+// client-node's own MicroTime: a Date whose JSON has the six fraction
+// digits (2025-03-07T05:06:07.123000Z) that a Lease's times must have.
+function micro(c: LeaseContext): NonNullable<V1LeaseSpec['renewTime']> {
+  return new c.kube.lib.V1MicroTime(c.now());
+}
+
+function claimSpec(c: LeaseContext): V1LeaseSpec {
+  return {
+    holderIdentity: c.holder,
+    leaseDurationSeconds: c.durationSeconds,
+    acquireTime: micro(c),
+    renewTime: micro(c),
+  };
+}
+
+/**
+ * Creates the Lease or takes over a stale one, reading it again after a 409
+ * or an ambiguous failure (which may have been applied after all).
+ */
+async function takeLease(
+  c: LeaseContext,
+  attempts: number,
+  sleep: (ms: number) => Promise<void>,
+): Promise<void> {
   let uncertain: KubeError | undefined;
   for (let attempt = 1; ; attempt++) {
-    const existing = await read();
+    const existing = await c.read();
     // An earlier attempt that failed ambiguously (or whose retry met a 409)
     // may have been applied after all: then the Lease is already ours.
-    if (attempt > 1 && existing?.spec?.holderIdentity === holder) break;
+    if (attempt > 1 && existing?.spec?.holderIdentity === c.holder) break;
     if (attempt > attempts) {
       throw uncertain
         ? new KubeError(
-            `${what}: could not take it in ${attempts} attempts: ${uncertain.message}`,
+            `${c.what}: could not take it in ${attempts} attempts: ${uncertain.message}`,
             uncertain.code,
             uncertain.reason,
             undefined,
             uncertain.connection,
           )
         : new RefusedError(
-            `${what} was taken by another run at the same moment; try again later`,
+            `${c.what} was taken by another run at the same moment; try again later`,
           );
     }
     try {
-      if (!existing) {
-        await kube.call(
-          `create ${what}`,
-          () =>
-            kube.coordination.createNamespacedLease({
-              namespace,
-              body: { metadata: { name, namespace }, spec: spec() },
-            }),
-          false,
-        );
-      } else {
-        refuseIfHeld(existing, what, opts.now());
-        const body: V1Lease = {
-          ...existing,
-          spec: { ...existing.spec, ...spec() },
-        };
-        await kube.call(
-          `take over ${what}`,
-          () =>
-            kube.coordination.replaceNamespacedLease({ name, namespace, body }),
-          false,
-        );
-      }
+      await writeClaim(c, existing);
       break;
     } catch (e) {
       // 409: someone (maybe our own earlier attempt) wrote it first; the
@@ -165,46 +195,56 @@ export async function acquireLease(
       await sleep(Math.min(2000, 200 * 2 ** (attempt - 1)));
     }
   }
+}
 
-  // Renew every third of the duration, so a run of any length keeps its
-  // claim and a dead one loses it within one duration.
-  const intervalMs = (durationSeconds * 1000) / 3;
-  let stopped = false;
+/** One create, or one takeover of a Lease that is not held (no retries). */
+async function writeClaim(
+  c: LeaseContext,
+  existing: V1Lease | undefined,
+): Promise<void> {
+  const { kube, name, namespace, what } = c;
+  if (!existing) {
+    await kube.call(
+      `create ${what}`,
+      () =>
+        kube.coordination.createNamespacedLease({
+          namespace,
+          body: { metadata: { name, namespace }, spec: claimSpec(c) },
+        }),
+      false,
+    );
+  } else {
+    refuseIfHeld(existing, what, c.now());
+    const body: V1Lease = {
+      ...existing,
+      spec: { ...existing.spec, ...claimSpec(c) },
+    };
+    await kube.call(
+      `take over ${what}`,
+      () => kube.coordination.replaceNamespacedLease({ name, namespace, body }),
+      false,
+    );
+  }
+}
+
+/**
+ * Renews every third of the duration, so a run of any length keeps its
+ * claim and a dead one loses it within one duration. Returns the stop, which
+ * waits for a renewal under way.
+ */
+function startRenewing(c: LeaseContext): () => Promise<void> {
+  const intervalMs = (c.durationSeconds * 1000) / 3;
+  const state = { stopped: false };
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
-  const lost = (cur: V1Lease | undefined) => {
-    stopped = true;
-    opts.onRenewProblem?.(
-      `${what} was taken over by ${cur?.spec?.holderIdentity ?? 'nobody (it was deleted)'}`,
-    );
-  };
-  const renew = async () => {
-    const cur = await read();
-    if (stopped) return;
-    if (cur?.spec?.holderIdentity !== holder) return lost(cur);
-    const body: V1Lease = {
-      ...cur,
-      spec: { ...cur.spec, renewTime: micro() },
-    };
-    try {
-      await kube.call(`renew ${what}`, () =>
-        kube.coordination.replaceNamespacedLease({ name, namespace, body }),
-      );
-    } catch (e) {
-      if (!(e instanceof KubeError && e.code === 409)) throw e;
-      // A retried renewal whose first attempt landed, or a takeover.
-      const again = await read();
-      if (again?.spec?.holderIdentity !== holder) lost(again);
-    }
-  };
   const schedule = (delayMs: number) => {
-    if (stopped) return;
+    if (state.stopped) return;
     timer = setTimeout(() => {
       const started = Date.now();
-      inFlight = renew()
+      inFlight = renewOnce(c, state)
         .catch((e: unknown) => {
-          opts.onRenewProblem?.(
-            `renewing ${what}: ${e instanceof Error ? e.message : String(e)}`,
+          c.onRenewProblem?.(
+            `renewing ${c.what}: ${e instanceof Error ? e.message : String(e)}`,
           );
         })
         .finally(() => {
@@ -215,42 +255,70 @@ export async function acquireLease(
     timer.unref();
   };
   schedule(intervalMs);
-
-  return {
-    name,
-    namespace,
-    holder,
-    durationSeconds,
-    release: async () => {
-      stopped = true;
-      clearTimeout(timer);
-      // Let a renewal under way finish, so its write cannot race the delete.
-      await inFlight;
-      const cur = await read();
-      if (cur?.spec?.holderIdentity !== holder) return;
-      try {
-        await kube.call(`release ${what}`, () =>
-          kube.coordination.deleteNamespacedLease({
-            name,
-            namespace,
-            // Only the Lease we just read, not one someone took over since.
-            body: {
-              preconditions: {
-                uid: cur.metadata?.uid,
-                resourceVersion: cur.metadata?.resourceVersion,
-              },
-            },
-          }),
-        );
-      } catch (e) {
-        // 404: already gone (a retried delete whose first attempt landed).
-        // 409: taken over between the read and the delete: not ours to delete.
-        if (e instanceof KubeError && (e.code === 404 || e.code === 409))
-          return;
-        throw e;
-      }
-    },
+  return async () => {
+    state.stopped = true;
+    clearTimeout(timer);
+    // Let a renewal under way finish, so its write cannot race the delete.
+    await inFlight;
   };
+}
+
+/** One renewal; a Lease someone else holds stops the renewing. */
+async function renewOnce(
+  c: LeaseContext,
+  state: { stopped: boolean },
+): Promise<void> {
+  const { kube, name, namespace, what } = c;
+  const lost = (cur: V1Lease | undefined) => {
+    state.stopped = true;
+    c.onRenewProblem?.(
+      `${what} was taken over by ${cur?.spec?.holderIdentity ?? 'nobody (it was deleted)'}`,
+    );
+  };
+  const cur = await c.read();
+  if (state.stopped) return;
+  if (cur?.spec?.holderIdentity !== c.holder) return lost(cur);
+  const body: V1Lease = {
+    ...cur,
+    spec: { ...cur.spec, renewTime: micro(c) },
+  };
+  try {
+    await kube.call(`renew ${what}`, () =>
+      kube.coordination.replaceNamespacedLease({ name, namespace, body }),
+    );
+  } catch (e) {
+    if (!(e instanceof KubeError && e.code === 409)) throw e;
+    // A retried renewal whose first attempt landed, or a takeover.
+    const again = await c.read();
+    if (again?.spec?.holderIdentity !== c.holder) lost(again);
+  }
+}
+
+/** Deletes the Lease if it is still ours. */
+async function deleteIfOurs(c: LeaseContext): Promise<void> {
+  const { kube, name, namespace, what } = c;
+  const cur = await c.read();
+  if (cur?.spec?.holderIdentity !== c.holder) return;
+  try {
+    await kube.call(`release ${what}`, () =>
+      kube.coordination.deleteNamespacedLease({
+        name,
+        namespace,
+        // Only the Lease we just read, not one someone took over since.
+        body: {
+          preconditions: {
+            uid: cur.metadata?.uid,
+            resourceVersion: cur.metadata?.resourceVersion,
+          },
+        },
+      }),
+    );
+  } catch (e) {
+    // 404: already gone (a retried delete whose first attempt landed).
+    // 409: taken over between the read and the delete: not ours to delete.
+    if (e instanceof KubeError && (e.code === 404 || e.code === 409)) return;
+    throw e;
+  }
 }
 
 function refuseIfHeld(l: V1Lease, what: string, now: Date): void {

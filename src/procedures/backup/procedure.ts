@@ -8,7 +8,7 @@ import {
   checkPrefix,
 } from '../../inputs/groups-archive.js';
 import { assertPlainPath } from '../../report/escape.js';
-import { connect, holdLease, type ProcedureLease } from '../../kube/connect.js';
+import { connect, type ProcedureLease } from '../../kube/connect.js';
 import { clusterConfigured } from '../../kube/credentials.js';
 import { databaseMode } from '../../postgres/source.js';
 import { parsePgUrl } from '../../postgres/url.js';
@@ -21,6 +21,7 @@ import {
   removeStale,
   resolveSources,
   retain,
+  takeLock,
   writeBackup,
 } from './steps.js';
 
@@ -82,27 +83,7 @@ export const backup = defineProcedure({
       const kube = clusterConfigured(o.kubeconfig, ctx.env)
         ? await connect(o, ctx)
         : undefined;
-      if (kube) {
-        rb.target['cluster'] = kube.server;
-        lease = await holdLease(kube, ctx, {
-          namespace: o.namespace,
-          name: o.lockName,
-        });
-        rb.check({
-          name: 'lock',
-          status: 'ok',
-          observed: `holding Lease ${o.namespace}/${o.lockName}`,
-        });
-      } else {
-        ctx.log.warning(
-          'no cluster credentials: running a database-only backup without the Lease, so nothing prevents an overlapping run',
-        );
-        rb.check({
-          name: 'lock',
-          status: 'skipped',
-          observed: 'no cluster credentials: ran without a Lease',
-        });
-      }
+      lease = await takeLock(o, kube, ctx, rb);
       const removed = await removeStale(o, ctx);
       if (removed.length > 0)
         rb.check({

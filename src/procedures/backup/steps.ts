@@ -11,6 +11,7 @@ import {
 } from '../../archive/retention.js';
 import { ConfigurationError } from '../../errors.js';
 import type { Kube } from '../../kube/client.js';
+import { holdLease, type ProcedureLease } from '../../kube/connect.js';
 import { resolvePod } from '../../kube/pods.js';
 import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
 import type { ProcedureContext } from '../../procedure.js';
@@ -39,6 +40,40 @@ export async function prepareDestination(dir: string): Promise<void> {
     throw new ConfigurationError(
       `input 'destination': ${dir} is not a directory`,
     );
+}
+
+/**
+ * Holds the run's Lease when there is a cluster; without credentials the
+ * database-only backup runs unlocked, with a warning. Recorded as `lock`.
+ */
+export async function takeLock(
+  o: BackupOptions,
+  kube: Kube | undefined,
+  ctx: ProcedureContext,
+  rb: ResultBuilder,
+): Promise<ProcedureLease | undefined> {
+  if (!kube) {
+    ctx.log.warning(
+      'no cluster credentials: running a database-only backup without the Lease, so nothing prevents an overlapping run',
+    );
+    rb.check({
+      name: 'lock',
+      status: 'skipped',
+      observed: 'no cluster credentials: ran without a Lease',
+    });
+    return undefined;
+  }
+  rb.target['cluster'] = kube.server;
+  const lease = await holdLease(kube, ctx, {
+    namespace: o.namespace,
+    name: o.lockName,
+  });
+  rb.check({
+    name: 'lock',
+    status: 'ok',
+    observed: `holding Lease ${o.namespace}/${o.lockName}`,
+  });
+  return lease;
 }
 
 /** Where each requested component comes from, resolved against the cluster. */

@@ -62,46 +62,11 @@ export async function backupCheck(
     threshold,
     detail: `${newest.path}: ${detail}`,
   });
-  let writtenAt: Date;
-  let readable: string;
-  const notes: string[] = [];
-  if (newest.encrypted) {
-    writtenAt = newest.at;
-    try {
-      const head = await firstBytes(newest.path, 64);
-      if (!head.startsWith('age-encryption.org/v1\n'))
-        throw new Error('not an age file');
-    } catch (e) {
-      return unreadable(
-        `${hours(now.getTime() - writtenAt.getTime())} old by its name`,
-        e instanceof Error ? e.message : String(e),
-      );
-    }
-    readable =
-      'age header ok (encrypted: age from the name; backup-verify checks the content)';
-  } else {
-    const v = await verifyArchive(newest.path, [], new Set(), {}, { now });
-    const time = v.checks.find((c) => c.name === 'archive time');
-    if (time?.status === 'failed')
-      return {
-        name: 'backup',
-        status: 'failed',
-        observed: `${newest.name}: ${time.observed}`,
-        threshold,
-        detail: futureNote,
-      };
-    const bad = v.checks.find((c) => c.status === 'failed');
-    if (!v.manifest || bad)
-      return unreadable(
-        `${hours(now.getTime() - newest.at.getTime())} old by its name`,
-        bad ? `${bad.observed}${bad.detail ? ` (${bad.detail})` : ''}` : '',
-      );
-    writtenAt = new Date(v.manifest.endedAt);
-    const members = v.checks.filter((c) => c.name.startsWith('member ')).length;
-    readable = `${members} member(s) match the manifest (written ${v.manifest.endedAt})`;
-    for (const c of v.checks)
-      if (c.status === 'warning') notes.push(`${c.name}: ${c.observed}`);
-  }
+  const seen = newest.encrypted
+    ? await inspectEncrypted(newest, now, unreadable)
+    : await inspectPlain(newest, now, threshold, futureNote, unreadable);
+  if ('done' in seen) return seen.done;
+  const { writtenAt, readable, notes } = seen;
   if (futureNote) notes.push(futureNote);
   const ageMs = now.getTime() - writtenAt.getTime();
   const fresh = ageMs <= maxAgeMs;
@@ -115,6 +80,79 @@ export async function backupCheck(
     observed: `${newest.name}: ${hours(Math.max(0, ageMs))} old, ${readable}`,
     threshold,
     detail: notes.length ? notes.join('; ') : undefined,
+  };
+}
+
+/**
+ * How the newest archive read: when it was written, what was checked and
+ * notes for the detail; or the check itself when it cannot be used.
+ */
+type Inspection =
+  { done: Check } | { writtenAt: Date; readable: string; notes: string[] };
+
+/** An encrypted archive: its age header only; the age is the name's time. */
+async function inspectEncrypted(
+  newest: FoundArchive,
+  now: Date,
+  unreadable: (why: string, detail: string) => Check,
+): Promise<Inspection> {
+  const writtenAt = newest.at;
+  try {
+    const head = await firstBytes(newest.path, 64);
+    if (!head.startsWith('age-encryption.org/v1\n'))
+      throw new Error('not an age file');
+  } catch (e) {
+    return {
+      done: unreadable(
+        `${hours(now.getTime() - writtenAt.getTime())} old by its name`,
+        e instanceof Error ? e.message : String(e),
+      ),
+    };
+  }
+  return {
+    writtenAt,
+    readable:
+      'age header ok (encrypted: age from the name; backup-verify checks the content)',
+    notes: [],
+  };
+}
+
+/** A plain archive: verified whole; the age is the manifest's endedAt. */
+async function inspectPlain(
+  newest: FoundArchive,
+  now: Date,
+  threshold: string,
+  futureNote: string | undefined,
+  unreadable: (why: string, detail: string) => Check,
+): Promise<Inspection> {
+  const v = await verifyArchive(newest.path, [], new Set(), {}, { now });
+  const time = v.checks.find((c) => c.name === 'archive time');
+  if (time?.status === 'failed')
+    return {
+      done: {
+        name: 'backup',
+        status: 'failed',
+        observed: `${newest.name}: ${time.observed}`,
+        threshold,
+        detail: futureNote,
+      },
+    };
+  const bad = v.checks.find((c) => c.status === 'failed');
+  if (!v.manifest || bad)
+    return {
+      done: unreadable(
+        `${hours(now.getTime() - newest.at.getTime())} old by its name`,
+        bad ? `${bad.observed}${bad.detail ? ` (${bad.detail})` : ''}` : '',
+      ),
+    };
+  const notes: string[] = [];
+  const members = v.checks.filter((c) => c.name.startsWith('member ')).length;
+  for (const c of v.checks)
+    if (c.status === 'warning') notes.push(`${c.name}: ${c.observed}`);
+  return {
+    writtenAt: new Date(v.manifest.endedAt),
+    readable: `${members} member(s) match the manifest (written ${v.manifest.endedAt})`,
+    notes,
   };
 }
 

@@ -72,20 +72,7 @@ function scaleMutation(
 ): Mutation {
   const { namespace, deployment: name } = o;
   const object = `Deployment ${namespace}/${name}`;
-  const readState = async (): Promise<{ ref: StateRef; replicas: number }> => {
-    const d = await kube.call(`read deployment ${namespace}/${name}`, () =>
-      kube.apps.readNamespacedDeployment({ name, namespace }),
-    );
-    return {
-      ref: {
-        object,
-        uid: d.metadata?.uid,
-        versionKind: 'generation',
-        version: String(d.metadata?.generation ?? 0),
-      },
-      replicas: d.spec?.replicas ?? 1,
-    };
-  };
+  const readState = () => readScaleState(kube, namespace, name);
   return {
     procedure: 'scale',
     target: {
@@ -114,19 +101,7 @@ function scaleMutation(
       return [(await readState()).ref];
     },
     async execute(plan: Plan) {
-      for (const c of plan.changes) {
-        const to = Number(c.params?.['to']);
-        await kube.call(`scale ${object}`, () =>
-          kube.apps.patchNamespacedDeploymentScale(
-            { name, namespace, body: { spec: { replicas: to } } },
-            kube.lib.setHeaderOptions(
-              'Content-Type',
-              kube.lib.PatchStrategy.MergePatch,
-            ),
-          ),
-        );
-        rb.change(c.action, object, c.undo);
-      }
+      await applyScalePlan(kube, namespace, name, plan, rb);
     },
     async lock() {
       const lease = await holdLease(kube, ctx, {
@@ -156,4 +131,48 @@ function scaleMutation(
       });
     },
   };
+}
+
+/** The Deployment's generation (the plan's basis) and replica count. */
+async function readScaleState(
+  kube: Kube,
+  namespace: string,
+  name: string,
+): Promise<{ ref: StateRef; replicas: number }> {
+  const d = await kube.call(`read deployment ${namespace}/${name}`, () =>
+    kube.apps.readNamespacedDeployment({ name, namespace }),
+  );
+  return {
+    ref: {
+      object: `Deployment ${namespace}/${name}`,
+      uid: d.metadata?.uid,
+      versionKind: 'generation',
+      version: String(d.metadata?.generation ?? 0),
+    },
+    replicas: d.spec?.replicas ?? 1,
+  };
+}
+
+/** Patches the scale subresource for each change and records it. */
+async function applyScalePlan(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  plan: Plan,
+  rb: ResultBuilder,
+): Promise<void> {
+  const object = `Deployment ${namespace}/${name}`;
+  for (const c of plan.changes) {
+    const to = Number(c.params?.['to']);
+    await kube.call(`scale ${object}`, () =>
+      kube.apps.patchNamespacedDeploymentScale(
+        { name, namespace, body: { spec: { replicas: to } } },
+        kube.lib.setHeaderOptions(
+          'Content-Type',
+          kube.lib.PatchStrategy.MergePatch,
+        ),
+      ),
+    );
+    rb.change(c.action, object, c.undo);
+  }
 }
