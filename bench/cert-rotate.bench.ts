@@ -169,7 +169,11 @@ export async function run(): Promise<BenchReport> {
   const rows: BenchRow[] = [];
   const certs = makeCerts(dir);
   const node = process.execPath;
-  const bundle = join(root, 'dist', 'cert-rotate', 'index.js');
+  const bundle = join(
+    process.env['PQC_OPS_DIST'] ?? join(root, 'dist'),
+    'cert-rotate',
+    'index.js',
+  );
   try {
     for (const [namespaces, perNs] of [
       [4, 5],

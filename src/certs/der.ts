@@ -78,17 +78,27 @@ export interface CertificateOids {
   signature: string;
 }
 
+/** What the DER walk reads: the OIDs, the validity, and an RSA key's size. */
+export interface CertificateFields extends CertificateOids {
+  notBefore: Date;
+  notAfter: Date;
+  /** Bits of the RSA modulus, when the key is RSA and its encoding reads. */
+  rsaBits?: number;
+}
+
 const expect = (t: Tlv | undefined, tag: number, what: string): Tlv => {
   if (t?.tag !== tag) throw new Error(`DER: ${what} missing or malformed`);
   return t;
 };
 
+const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+
 /**
- * Walks Certificate -> TBSCertificate -> SubjectPublicKeyInfo and the outer
- * signatureAlgorithm. Throws a one-line Error when the structure is not a
- * certificate's.
+ * Walks Certificate -> TBSCertificate -> Validity and SubjectPublicKeyInfo
+ * and the outer signatureAlgorithm. Throws a one-line Error when the
+ * structure is not a certificate's.
  */
-export function certificateOids(buf: Buffer): CertificateOids {
+export function certificateFields(buf: Buffer): CertificateFields {
   const cert = expect(readTlv(buf, 0), TAG.SEQUENCE, 'Certificate');
   if (cert.end !== buf.length)
     throw new Error(
@@ -102,6 +112,10 @@ export function certificateOids(buf: Buffer): CertificateOids {
     buf,
     expect(tbs[spkiAt], TAG.SEQUENCE, 'SubjectPublicKeyInfo'),
   );
+  const validity = children(
+    buf,
+    expect(tbs[spkiAt - 2], TAG.SEQUENCE, 'Validity'),
+  );
   const keyAlg = children(
     buf,
     expect(spki[0], TAG.SEQUENCE, 'public key AlgorithmIdentifier'),
@@ -111,11 +125,61 @@ export function certificateOids(buf: Buffer): CertificateOids {
     expect(sigAlgT, TAG.SEQUENCE, 'signatureAlgorithm'),
   );
   const param = keyAlg[1];
+  const publicKey = decodeOid(
+    buf,
+    expect(keyAlg[0], TAG.OID, 'public key OID'),
+  );
+  const rsaBits =
+    publicKey === RSA_ENCRYPTION ? modulusBits(buf, spki[1]) : undefined;
   return {
-    publicKey: decodeOid(buf, expect(keyAlg[0], TAG.OID, 'public key OID')),
+    publicKey,
     ...(param?.tag === TAG.OID
       ? { publicKeyParameter: decodeOid(buf, param) }
       : {}),
     signature: decodeOid(buf, expect(sigAlg[0], TAG.OID, 'signature OID')),
+    notBefore: decodeTime(buf, validity[0], 'notBefore'),
+    notAfter: decodeTime(buf, validity[1], 'notAfter'),
+    ...(rsaBits !== undefined ? { rsaBits } : {}),
   };
+}
+
+/** The algorithm OIDs only (see certificateFields). */
+export function certificateOids(buf: Buffer): CertificateOids {
+  const { publicKey, publicKeyParameter, signature } = certificateFields(buf);
+  return {
+    publicKey,
+    ...(publicKeyParameter !== undefined ? { publicKeyParameter } : {}),
+    signature,
+  };
+}
+
+/** UTCTime (YYMMDDHHMMSSZ, 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
+function decodeTime(buf: Buffer, t: Tlv | undefined, what: string): Date {
+  const text = t ? buf.toString('latin1', t.start, t.end) : '';
+  const m =
+    t?.tag === 0x17
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : t?.tag === 0x18
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+        : null;
+  if (!m) throw new Error(`DER: ${what} is not a UTCTime or GeneralizedTime`);
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  const year = t?.tag === 0x17 ? (y >= 50 ? 1900 + y : 2000 + y) : y;
+  return new Date(Date.UTC(year, mo - 1, d, h, mi, s));
+}
+
+/** Bit length of an RSA modulus in a SubjectPublicKey BIT STRING. */
+function modulusBits(buf: Buffer, key: Tlv | undefined): number | undefined {
+  try {
+    if (key?.tag !== TAG.BIT_STRING) return undefined;
+    const seq = readTlv(buf, key.start + 1, key.end);
+    const n = children(buf, seq)[0];
+    if (n?.tag !== 0x02) return undefined;
+    let i = n.start;
+    while (i < n.end && buf[i] === 0) i++;
+    if (i === n.end) return 0;
+    return (n.end - i - 1) * 8 + (32 - Math.clz32(buf[i]));
+  } catch {
+    return undefined;
+  }
 }

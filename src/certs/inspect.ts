@@ -6,7 +6,7 @@ import {
   type AlgorithmKind,
   type QuantumStatus,
 } from './algorithms.js';
-import { certificateOids } from './der.js';
+import { certificateFields, type CertificateFields } from './der.js';
 import { splitPem } from './pem.js';
 
 export type { AlgorithmKind, QuantumStatus } from './algorithms.js';
@@ -69,28 +69,51 @@ export interface CertInfo {
  */
 export function inspectCertificate(input: Buffer | string): CertInfo {
   const der = toDer(input);
-  let oids: ReturnType<typeof certificateOids>;
-  let x: X509Certificate;
+  let f: CertificateFields;
   try {
-    oids = certificateOids(der);
-    x = new X509Certificate(der);
+    f = certificateFields(der);
   } catch (e) {
     throw new Error(`not a readable X.509 certificate: ${reason(e)}`, {
       cause: e,
     });
   }
-  const publicKey = keyInfo(x, oids.publicKey, oids.publicKeyParameter);
-  const signature = signatureInfo(x, oids.signature);
+  // OpenSSL's view is built only when a field needs it (names, serial,
+  // fingerprint, a key size the DER walk does not give): a scan of ten
+  // thousand Secrets needs expiry and algorithms only.
+  let parsed: X509Certificate | undefined;
+  const x = (): X509Certificate => {
+    try {
+      return (parsed ??= new X509Certificate(der));
+    } catch (e) {
+      throw new Error(`not a readable X.509 certificate: ${reason(e)}`, {
+        cause: e,
+      });
+    }
+  };
+  const publicKey = keyInfo(x, f);
+  const signature = signatureInfo(x, f.signature);
   const verdict = quantumVerdict(publicKey, signature);
   return {
-    subject: oneLine(x.subject),
-    issuer: oneLine(x.issuer),
-    serialNumber: x.serialNumber.toUpperCase(),
-    notBefore: x.validFromDate,
-    notAfter: x.validToDate,
-    isCA: x.ca,
-    subjectAltNames: splitNames(x.subjectAltName),
-    fingerprint256: x.fingerprint256,
+    get subject() {
+      return oneLine(x().subject);
+    },
+    get issuer() {
+      return oneLine(x().issuer);
+    },
+    get serialNumber() {
+      return x().serialNumber.toUpperCase();
+    },
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    get isCA() {
+      return x().ca;
+    },
+    get subjectAltNames() {
+      return splitNames(x().subjectAltName);
+    },
+    get fingerprint256() {
+      return x().fingerprint256;
+    },
     publicKey,
     signature,
     quantum: verdict.status,
@@ -118,29 +141,32 @@ function toDer(input: Buffer | string): Buffer {
 }
 
 function keyInfo(
-  x: X509Certificate,
-  oid: string,
-  param: string | undefined,
+  x: () => X509Certificate,
+  f: CertificateFields,
 ): PublicKeyInfo {
+  const oid = f.publicKey;
+  const param = f.publicKeyParameter;
   const known = lookupAlgorithm(oid);
   if (!known) return { name: oid, oid, kind: 'unknown', label: `OID ${oid}` };
   const base = { name: known.family, oid, kind: known.kind };
-  const details = safeKeyDetails(x);
   let size: string | undefined;
   let bits: number | undefined;
   switch (known.family) {
     case 'RSA':
     case 'DSA':
-      bits = details?.modulusLength;
+      bits = f.rsaBits ?? safeKeyDetails(x)?.modulusLength;
       size = bits === undefined ? undefined : String(bits);
       break;
-    case 'ECDSA':
+    case 'ECDSA': {
+      const named = param && CURVES[param];
+      const details = named ? undefined : safeKeyDetails(x);
       size =
-        (param && CURVES[param]) ??
-        (details?.namedCurve && NODE_CURVES[details.namedCurve]) ??
-        details?.namedCurve ??
-        param;
+        named ||
+        ((details?.namedCurve && NODE_CURVES[details.namedCurve]) ??
+          details?.namedCurve ??
+          param);
       break;
+    }
     default:
       // The OID names the parameter set (ML-DSA-65, Ed25519, composites).
       size = known.name;
@@ -167,18 +193,23 @@ const NODE_CURVES: Record<string, string> = {
 
 // OpenSSL refuses keys it cannot decode (composites, unknown OIDs): the
 // algorithm still comes from the DER walk, only the size is lost.
-function safeKeyDetails(x: X509Certificate) {
+function safeKeyDetails(x: () => X509Certificate) {
   try {
-    return x.publicKey.asymmetricKeyDetails;
+    return x().publicKey.asymmetricKeyDetails;
   } catch {
     return undefined;
   }
 }
 
-function signatureInfo(x: X509Certificate, oid: string): SignatureInfo {
+function signatureInfo(x: () => X509Certificate, oid: string): SignatureInfo {
   const known = lookupAlgorithm(oid);
   if (!known) {
-    const label = x.signatureAlgorithm ?? `OID ${oid}`;
+    let label = `OID ${oid}`;
+    try {
+      label = x().signatureAlgorithm ?? label;
+    } catch {
+      // the OID is all there is
+    }
     return { name: oid, oid, kind: 'unknown', label };
   }
   return { name: known.family, oid, kind: known.kind, label: known.name };

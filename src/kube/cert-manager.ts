@@ -1,4 +1,4 @@
-import type { Kube } from './client.js';
+import type { Kube, ListPage } from './client.js';
 import { KubeError } from './errors.js';
 
 /** cert-manager's API group and version, as cmctl addresses it. */
@@ -58,9 +58,17 @@ export interface CertificateRequestObject {
 /** Which namespaces a scan covers: a list, or every namespace ('*'). */
 export type NamespaceScope = readonly string[] | '*';
 
+/** A custom-object list as the API server sends it (plain JSON: `continue`, not client-node's `_continue`). */
 interface CustomList<T> {
   items: T[];
-  metadata?: { _continue?: string };
+  metadata?: { continue?: string };
+}
+
+function page<T>(list: CustomList<T>): ListPage<T> {
+  return {
+    items: list.items,
+    metadata: { _continue: list.metadata?.continue },
+  };
 }
 
 /** A condition of an object by type. */
@@ -79,14 +87,14 @@ async function listCustom<T>(
 ): Promise<T[]> {
   const base = { ...CERT_MANAGER, plural, labelSelector };
   if (scope === '*')
-    return kube.listAll<T>(
-      `list ${plural} in all namespaces`,
-      (cont, limit) =>
+    return kube.listAll<T>(`list ${plural} in all namespaces`, (cont, limit) =>
+      (
         kube.custom.listClusterCustomObject({
           ...base,
           limit,
           _continue: cont,
-        }) as Promise<CustomList<T>>,
+        }) as Promise<CustomList<T>>
+      ).then(page),
     );
   const out: T[] = [];
   for (const namespace of scope)
@@ -94,12 +102,14 @@ async function listCustom<T>(
       ...(await kube.listAll<T>(
         `list ${plural} in ${namespace}`,
         (cont, limit) =>
-          kube.custom.listNamespacedCustomObject({
-            ...base,
-            namespace,
-            limit,
-            _continue: cont,
-          }) as Promise<CustomList<T>>,
+          (
+            kube.custom.listNamespacedCustomObject({
+              ...base,
+              namespace,
+              limit,
+              _continue: cont,
+            }) as Promise<CustomList<T>>
+          ).then(page),
       )),
     );
   return out;
@@ -268,9 +278,55 @@ export function newestFailedRequest(
 /** `tls.crt` of TLS Secrets, keyed `namespace/name`; `problem` when it could not be read. */
 export type SecretCerts = Map<string, { crt?: string; problem?: string }>;
 
+type SecretItem = {
+  metadata?: { name?: string; namespace?: string };
+  data?: Record<string, string>;
+};
+
+/** `tls.crt` of every TLS Secret in scope, keyed `namespace/name`: 500 per request. */
+async function listTlsSecrets(
+  kube: Kube,
+  scope: NamespaceScope,
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const keep = (s: SecretItem): void => {
+    const crt = s.data?.['tls.crt'];
+    if (crt) out.set(`${s.metadata?.namespace}/${s.metadata?.name}`, crt);
+  };
+  const fieldSelector = 'type=kubernetes.io/tls';
+  if (scope === '*')
+    (
+      await kube.listAll<SecretItem>(
+        'list TLS Secrets in all namespaces',
+        (cont, limit) =>
+          kube.core.listSecretForAllNamespaces({
+            fieldSelector,
+            limit,
+            _continue: cont,
+          }),
+      )
+    ).forEach(keep);
+  else
+    for (const namespace of scope)
+      (
+        await kube.listAll<SecretItem>(
+          `list TLS Secrets in ${namespace}`,
+          (cont, limit) =>
+            kube.core.listNamespacedSecret({
+              namespace,
+              fieldSelector,
+              limit,
+              _continue: cont,
+            }),
+        )
+      ).forEach(keep);
+  return out;
+}
+
 /**
- * `tls.crt` of the Secrets named by `wanted` (`namespace/name`): one
- * paginated list of TLS Secrets over the scope (500 per request), then a GET
+ * `tls.crt` of the Secrets named by `wantedSoon` (`namespace/name`, known
+ * once the Certificates are listed): one paginated list of TLS Secrets over
+ * the scope (500 per request, read while the Certificates are), then a GET
  * for the few not found there (an Opaque Secret, or a list that RBAC
  * forbids: a Role may grant `get` on named Secrets only). A missing Secret
  * has no `crt`.
@@ -278,52 +334,30 @@ export type SecretCerts = Map<string, { crt?: string; problem?: string }>;
 export async function readSecretCerts(
   kube: Kube,
   scope: NamespaceScope,
-  wanted: Set<string>,
+  wantedSoon: Promise<Set<string>>,
   onNote: (msg: string) => void,
 ): Promise<SecretCerts> {
-  const out: SecretCerts = new Map();
-  if (wanted.size === 0) return out;
-  type S = {
-    metadata?: { name?: string; namespace?: string };
-    data?: Record<string, string>;
-  };
-  const keep = (s: S): void => {
-    const key = `${s.metadata?.namespace}/${s.metadata?.name}`;
-    if (wanted.has(key)) out.set(key, { crt: s.data?.['tls.crt'] });
-  };
-  const fieldSelector = 'type=kubernetes.io/tls';
-  try {
-    if (scope === '*')
-      (
-        await kube.listAll<S>(
-          'list TLS Secrets in all namespaces',
-          (cont, limit) =>
-            kube.core.listSecretForAllNamespaces({
-              fieldSelector,
-              limit,
-              _continue: cont,
-            }),
-        )
-      ).forEach(keep);
-    else
-      for (const namespace of scope)
-        (
-          await kube.listAll<S>(
-            `list TLS Secrets in ${namespace}`,
-            (cont, limit) =>
-              kube.core.listNamespacedSecret({
-                namespace,
-                fieldSelector,
-                limit,
-                _continue: cont,
-              }),
-          )
-        ).forEach(keep);
-  } catch (e) {
-    if (!(e instanceof KubeError && e.code === 403)) throw e;
+  // The list starts at once, beside the Certificates' list that names the
+  // Secrets wanted; it settles into a value so that neither can go unhandled.
+  const listed = listTlsSecrets(kube, scope).then(
+    (all) => ({ all, error: undefined }),
+    (e: unknown) => ({
+      all: undefined,
+      error: e instanceof Error ? e : new Error(String(e)),
+    }),
+  );
+  const wanted = await wantedSoon;
+  const { all, error } = await listed;
+  if (error !== undefined) {
+    if (!(error instanceof KubeError && error.code === 403)) throw error;
     onNote(
       `listing Secrets is forbidden: reading the ${wanted.size} Secret(s) by name`,
     );
+  }
+  const out: SecretCerts = new Map();
+  for (const key of wanted) {
+    const crt = all?.get(key);
+    if (crt !== undefined) out.set(key, { crt });
   }
   for (const key of wanted) {
     if (out.has(key)) continue;

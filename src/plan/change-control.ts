@@ -34,7 +34,7 @@ export const changeControlInputs = {
 
 /** The change-control outputs every mutating procedure has. */
 export const changeControlOutputs = {
-  plan: 'The plan, as JSON.',
+  plan: 'The plan, as JSON (over 256 KiB: the path of the plan file instead, as GitHub caps the outputs of a job at 1 MiB).',
   'plan-sha256':
     'The sha256 that identifies the plan; pass it to the apply step.',
   'plan-file': 'Path of the plan file, for an artifact.',
@@ -92,12 +92,23 @@ export function checkPlanInput(
   if (cc.mode === 'apply') loadPlan(cc.plan, procedure, cc.planSha256);
 }
 
+/**
+ * Largest plan JSON put in the `plan` output: GitHub caps all of a job's
+ * outputs together at 1 MiB. A bigger plan's output is its file's path.
+ */
+export const PLAN_OUTPUT_MAX = 256 * 1024;
+
+function planOutput(cc: ChangeControlOutcome): string {
+  const json = serializePlan(cc.plan, cc.sha256);
+  return json.length > PLAN_OUTPUT_MAX ? cc.planFile : json;
+}
+
 /** The change-control outputs of an outcome (empty ones before a plan exists). */
 export function changeControlValues(
   cc: ChangeControlOutcome | undefined,
 ): Record<ChangeControlOutput, string> {
   return {
-    plan: cc ? serializePlan(cc.plan) : '',
+    plan: cc ? planOutput(cc) : '',
     'plan-sha256': cc?.sha256 ?? '',
     'plan-file': cc?.planFile ?? '',
     applied: String(cc?.applied ?? false),
@@ -123,7 +134,9 @@ export async function runChangeControlled(
     planDir,
     `${m.procedure}-plan-${sha256.slice(0, 12)}.json`,
   );
-  await writeFile(planFile, serializePlan(plan) + '\n', { mode: 0o600 });
+  await writeFile(planFile, serializePlan(plan, sha256) + '\n', {
+    mode: 0o600,
+  });
   rb.details.push(renderPlan(plan, sha256));
   rb.check({
     name: 'plan',

@@ -68,8 +68,8 @@ export function planSha256(p: Plan): string {
 }
 
 /** The plan document as shown and stored: the plan plus its sha256. */
-export function serializePlan(p: Plan): string {
-  return JSON.stringify({ ...p, sha256: planSha256(p) }, null, 2);
+export function serializePlan(p: Plan, sha256 = planSha256(p)): string {
+  return JSON.stringify({ ...p, sha256 }, null, 2);
 }
 
 /**

@@ -192,13 +192,18 @@ export async function startKubeSim(
         String(e.object.metadata.name),
       );
   });
+  // gc and cert-manager react to state only: they rescan the store (tens of
+  // thousands of objects in the benchmarks) only after a write.
+  let seenRv = -1;
   const tick = () => {
     if (core.closed) return;
     try {
-      gcTick(core);
+      const changed = core.store.rv !== seenRv;
+      seenRv = core.store.rv;
+      if (changed) gcTick(core);
       podTick(core);
       deploymentTick(core);
-      certTick(core);
+      if (changed || issuancesInFlight(core) > 0) certTick(core);
     } catch (e) {
       console.error('kube-sim: controller tick failed', e);
     }

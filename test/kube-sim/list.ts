@@ -57,7 +57,8 @@ export function listObjects(
   q: Query,
 ): Obj {
   const match = matcher(rt, q);
-  let items = core.store.list(rt, ns).filter(match);
+  // Filter and page the live objects; copy only the page that is sent.
+  let items = core.store.sorted(rt, ns).filter(match);
   let listRv = core.store.rv;
   if (q.continue) {
     const t = decodeToken(q.continue);
@@ -81,6 +82,7 @@ export function listObjects(
     meta.remainingItemCount = items.length - limit;
     items = page;
   }
+  items = items.map((o) => structuredClone(o));
   if (!rt.custom)
     for (const o of items) {
       delete o.kind;

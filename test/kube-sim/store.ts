@@ -74,6 +74,11 @@ export class Store {
     return this.history.length ? this.history[0].rv - 1 : this.rvCounter;
   }
 
+  /** Whether the object exists (no copy made). */
+  has(rt: ResourceType, ns: string | undefined, name: string): boolean {
+    return this.objects.has(this.key(rt, ns, name));
+  }
+
   get(rt: ResourceType, ns: string | undefined, name: string): Obj | undefined {
     const o = this.objects.get(this.key(rt, ns, name));
     return o ? clone(o) : undefined;
@@ -94,9 +99,19 @@ export class Store {
 
   /** Objects of a type, sorted by namespace then name (etcd key order). */
   list(rt: ResourceType, ns?: string): Obj[] {
+    return this.sorted(rt, ns).map(clone);
+  }
+
+  /**
+   * The live objects (not copies: callers must not change them) in the
+   * apiserver's order, by key bytes, as etcd keeps them and as continue
+   * tokens compare.
+   */
+  sorted(rt: ResourceType, ns?: string): Obj[] {
     return this.scan(rt, ns)
-      .sort((a, b) => sortKey(a).localeCompare(sortKey(b)))
-      .map(clone);
+      .map((o) => [sortKey(o), o] as const)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, o]) => o);
   }
 
   private put(rt: ResourceType, k: string, o: Obj) {

@@ -266,7 +266,8 @@ function failIssuance(
 export function certTick(core: SimCore): void {
   let set = inflight.get(core);
   if (!set) inflight.set(core, (set = new Set()));
-  for (const cert of core.store.list(CERT)) {
+  // scan: the live objects, read only; the issuance gets its own copy.
+  for (const cert of core.store.scan(CERT)) {
     const key = String(cert.metadata.uid);
     if (set.has(key)) continue;
     const conds = (cert.status?.conditions ?? []) as Obj[];
@@ -281,14 +282,14 @@ export function certTick(core: SimCore): void {
       !issuing &&
       !fresh &&
       !!cert.status?.notAfter &&
-      !core.store.get(
+      !core.store.has(
         core.core('secrets'),
         cert.metadata.namespace as string,
         String(cert.spec?.secretName),
       );
     if (!issuing && !fresh && !seededNoSecret) continue;
     set.add(key);
-    issue(core, cert, seededNoSecret)
+    issue(core, structuredClone(cert), seededNoSecret)
       .catch((e: unknown) => {
         if (!core.closed) console.error('kube-sim: issuance failed', e);
       })

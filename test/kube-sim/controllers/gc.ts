@@ -24,7 +24,7 @@ export function gcTick(core: SimCore): void {
   const sa = core.core('serviceaccounts');
   for (const ns of core.store.scan(core.core('namespaces'))) {
     const name = String(ns.metadata.name);
-    if (!core.store.get(sa, name, 'default'))
+    if (!core.store.has(sa, name, 'default'))
       core.store.create(
         sa,
         { metadata: { name: 'default', namespace: name } },

@@ -152,6 +152,30 @@ describe('cert-rotate plan', () => {
     ).toEqual(['Certificate other/x']);
   });
 
+  it('reads every page: 1,100 Certificates and their Secrets, 500 per request', async () => {
+    const crt = sim.get('v1', 'Secret', ns, 'portal-tls').data['tls.crt'];
+    for (let i = 0; i < 1100; i++) {
+      const c = issued(`bulk-${i}`, 30);
+      sim.apply({ ...c, spec: { ...c.spec, secretName: `bulk-${i}-tls` } });
+      sim.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: `bulk-${i}-tls`, namespace: ns },
+        type: 'kubernetes.io/tls',
+        data: { 'tls.crt': crt },
+      });
+    }
+    for (const scope of ['*', ns]) {
+      const p = await plan({ namespaces: scope });
+      expect(p.outputs['due']).toBe('1102');
+      const lists = (re: RegExp) =>
+        sim.journal.filter((j) => j.method === 'GET' && re.test(j.path)).length;
+      expect(lists(/\/certificates$/)).toBe(3);
+      expect(lists(/\/secrets$/)).toBe(3);
+      expect(lists(/\/(certificates|secrets)\/[^/]+$/)).toBe(0);
+    }
+  });
+
   it('a missing Secret is a finding on that Certificate, not a crash', async () => {
     sim.remove('v1', 'Secret', ns, 'portal-tls');
     sim.apply({
