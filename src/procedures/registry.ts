@@ -3,6 +3,7 @@ import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { health } from './health/procedure.js';
+import { maintenanceLog } from './maintenance-log/procedure.js';
 import { restore } from './restore/procedure.js';
 import { scale } from './scale/procedure.js';
 
@@ -12,6 +13,7 @@ export const procedures: Record<string, AnyProcedure> = {
   'backup-verify': backupVerify,
   'cert-rotate': certRotate,
   health: health,
+  'maintenance-log': maintenanceLog,
   restore: restore,
   scale: scale,
 };

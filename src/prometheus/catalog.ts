@@ -77,6 +77,10 @@ export const METRICS = {
     name: 'pqc_maintenance_tasks_total',
     help: 'Maintenance tasks run, by task_type; a counter across runs.',
   },
+  maintenanceTaskStatus: {
+    name: 'pqc_maintenance_task_status',
+    help: 'Outcome of each procedure (label task_type) of the last maintenance run: 1 ok, 0.5 warning, 0 failed.',
+  },
   maintenanceSuccess: {
     name: 'pqc_maintenance_success',
     help: '1 if every procedure of the last maintenance run succeeded, else 0.',

@@ -26,6 +26,40 @@ export interface IssueComment {
   performed_via_github_app: null;
 }
 
+/** An issue as `POST /repos/{owner}/{repo}/issues` returns it (abridged). */
+export interface Issue {
+  id: number;
+  node_id: string;
+  number: number;
+  url: string;
+  html_url: string;
+  title: string;
+  body: string | null;
+  labels: { id: number; name: string; color: string; default: boolean }[];
+  state: 'open' | 'closed';
+  user: GitHubUser;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One review of a run's pending deployments (`GET .../actions/runs/{id}/approvals`). */
+export interface RunApproval {
+  state: 'approved' | 'rejected';
+  comment: string;
+  user: GitHubUser;
+  environments: { id: number; node_id: string; name: string }[];
+}
+
+/** A rate limit to answer with, as GitHub does. */
+export interface RateLimitFault {
+  /** 403 (the default) or 429. */
+  status?: 403 | 429;
+  /** Seconds in a `retry-after` header; for `primary`, the reset's distance. */
+  retryAfter?: number;
+  /** The primary limit (`x-ratelimit-remaining: 0` and a reset time) instead of a secondary one. */
+  primary?: boolean;
+}
+
 /** A request as the simulated API saw it, with the status it answered. */
 export interface ApiRequest {
   method: string;
@@ -56,6 +90,19 @@ export interface GitHubApi {
   requests: ApiRequest[];
   /** Answers the next authenticated request with `status` and `{message}`. */
   failNext(status: number, message?: string): void;
+  /** Answers the next authenticated request with a (secondary, by default) rate limit. */
+  rateLimitNext(fault?: RateLimitFault): void;
+  /** Issues opened through the API, oldest first. */
+  issues(owner: string, repo: string): Issue[];
+  /** Seeds an approval of workflow run `runId` (by a human reviewer). */
+  addApproval(
+    owner: string,
+    repo: string,
+    runId: number,
+    login: string,
+    environments?: string[],
+    state?: RunApproval['state'],
+  ): void;
   close(): Promise<void>;
 }
 
@@ -111,13 +158,14 @@ function error(
   status: number,
   message: string,
   more: object = {},
+  headers: Record<string, string> = {},
 ): number {
-  return send(res, status, {
-    message,
-    ...more,
-    documentation_url: DOCS,
-    status: String(status),
-  });
+  return send(
+    res,
+    status,
+    { message, ...more, documentation_url: DOCS, status: String(status) },
+    headers,
+  );
 }
 
 /** The 422 GitHub sends for a missing or too long body, or undefined if fine. */
@@ -162,7 +210,10 @@ function linkHeader(
  * Starts a simulated GitHub REST API on 127.0.0.1 serving issue comments the
  * way Octokit (`@actions/github` `getOctokit(token, {baseUrl})`) uses them:
  * list (paginated, `per_page` up to 100, `Link` header), create (201), get,
- * update and delete. Every call needs `Authorization: token|Bearer <token>`
+ * update and delete; plus `GET /user` (403 for the bot's installation token,
+ * as GitHub answers), `POST /repos/{o}/{r}/issues` and
+ * `GET /repos/{o}/{r}/actions/runs/{id}/approvals`, and injected rate limits
+ * (`rateLimitNext`). Every call needs `Authorization: token|Bearer <token>`
  * (401 `Bad credentials` otherwise); bodies over 65,536 characters get
  * GitHub's 422 `Validation Failed`.
  */
@@ -174,7 +225,14 @@ export async function startGitHubApi(
   const byIssue = new Map<string, IssueComment[]>();
   const byId = new Map<number, { comment: IssueComment; key: string }>();
   const requests: ApiRequest[] = [];
-  const failures: { status: number; message: string }[] = [];
+  const failures: {
+    status: number;
+    message: string;
+    headers?: Record<string, string>;
+  }[] = [];
+  const issues = new Map<string, Issue[]>();
+  const approvals = new Map<string, RunApproval[]>();
+  let nextIssue = 1001;
   let nextId = 2_500_000_001;
   let base = '';
 
@@ -206,6 +264,74 @@ export async function startGitHubApi(
     return comment;
   };
 
+  // The user, issue and run-approval endpoints; undefined for other paths.
+  const extraRoutes = (
+    method: string,
+    url: URL,
+    body: unknown,
+    res: ServerResponse,
+  ): number | undefined => {
+    if (url.pathname === '/user' && method === 'GET')
+      // An installation token (the job token, ghs_...) has no user.
+      return author.type === 'Bot'
+        ? error(res, 403, 'Resource not accessible by integration')
+        : send(res, 200, author);
+    const newIssue = /^\/repos\/([^/]+)\/([^/]+)\/issues$/.exec(url.pathname);
+    if (newIssue && method === 'POST') {
+      const [, owner, repo] = newIssue;
+      const b = (body ?? {}) as {
+        title?: unknown;
+        body?: unknown;
+        labels?: unknown;
+      };
+      if (typeof b.title !== 'string' || b.title === '')
+        return error(res, 422, 'Validation Failed', {
+          errors: [
+            { resource: 'Issue', code: 'missing_field', field: 'title' },
+          ],
+        });
+      const problem = b.body === undefined ? undefined : bodyProblem(b.body);
+      if (problem)
+        return error(res, 422, 'Validation Failed', { errors: [problem] });
+      const names = (Array.isArray(b.labels) ? b.labels : []).map((l) =>
+        typeof l === 'string' ? l : String((l as { name?: unknown }).name),
+      );
+      const n = nextIssue++;
+      const at = now();
+      const issue: Issue = {
+        id: 3_000_000_000 + n,
+        node_id: `I_kwDO${Buffer.from(String(n)).toString('base64url')}`,
+        number: n,
+        url: `${base}/repos/${owner}/${repo}/issues/${n}`,
+        html_url: `https://github.com/${owner}/${repo}/issues/${n}`,
+        title: b.title,
+        body: typeof b.body === 'string' ? b.body : null,
+        labels: names.map((name, i) => ({
+          id: 7_000_000 + i,
+          name,
+          color: 'ededed',
+          default: false,
+        })),
+        state: 'open',
+        user: author,
+        created_at: at,
+        updated_at: at,
+      };
+      const key = `${owner}/${repo}`;
+      issues.set(key, [...(issues.get(key) ?? []), issue]);
+      return send(res, 201, issue, { location: issue.url });
+    }
+    const runApprovals =
+      /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/approvals$/.exec(
+        url.pathname,
+      );
+    if (runApprovals && method === 'GET') {
+      const [, owner, repo, id] = runApprovals;
+      return send(res, 200, approvals.get(`${owner}/${repo}#${id}`) ?? []);
+    }
+    return undefined;
+  };
+
   const route = (
     method: string,
     url: URL,
@@ -218,7 +344,10 @@ export async function startGitHubApi(
     );
     if (auth?.[1] !== token) return error(res, 401, 'Bad credentials');
     const failure = failures.shift();
-    if (failure) return error(res, failure.status, failure.message);
+    if (failure)
+      return error(res, failure.status, failure.message, {}, failure.headers);
+    const other = extraRoutes(method, url, body, res);
+    if (other !== undefined) return other;
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(
       url.pathname,
     );
@@ -226,12 +355,7 @@ export async function startGitHubApi(
       url.pathname,
     );
     if (list && method === 'GET') {
-      const [, owner, repo, n] = list as unknown as [
-        string,
-        string,
-        string,
-        string,
-      ];
+      const [, owner, repo, n] = list;
       const all = byIssue.get(`${owner}/${repo}#${n}`) ?? [];
       const perPage = Math.min(
         Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1),
@@ -244,12 +368,7 @@ export async function startGitHubApi(
       return send(res, 200, slice, link ? { link } : {});
     }
     if (list && method === 'POST') {
-      const [, owner, repo, n] = list as unknown as [
-        string,
-        string,
-        string,
-        string,
-      ];
+      const [, owner, repo, n] = list;
       const text = (body as { body?: unknown } | undefined)?.body;
       const problem = bodyProblem(text);
       if (problem)
@@ -315,6 +434,51 @@ export async function startGitHubApi(
       create(owner, repo, n, body, { ...OCTOCAT, ...user }),
     failNext(status, message = 'Server Error') {
       failures.push({ status, message });
+    },
+    rateLimitNext({ status = 403, retryAfter = 1, primary = false } = {}) {
+      failures.push(
+        primary
+          ? {
+              status,
+              message: 'API rate limit exceeded for installation ID 4242.',
+              headers: {
+                'x-ratelimit-remaining': '0',
+                'x-ratelimit-reset': String(
+                  Math.ceil(Date.now() / 1000) + retryAfter,
+                ),
+              },
+            }
+          : {
+              status,
+              message:
+                'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+              headers: { 'retry-after': String(retryAfter) },
+            },
+      );
+    },
+    issues: (owner, repo) => [...(issues.get(`${owner}/${repo}`) ?? [])],
+    addApproval(
+      owner,
+      repo,
+      runId,
+      login,
+      environments = ['production'],
+      state = 'approved',
+    ) {
+      const key = `${owner}/${repo}#${runId}`;
+      approvals.set(key, [
+        ...(approvals.get(key) ?? []),
+        {
+          state,
+          comment: '',
+          user: { ...OCTOCAT, login, id: 600_000 + login.length },
+          environments: environments.map((name, i) => ({
+            id: 161_000 + i,
+            node_id: `EN_${i}`,
+            name,
+          })),
+        },
+      ]);
     },
     close: () => http.close(),
   };
