@@ -122,6 +122,29 @@ describe('pqc-ops CLI (bundle)', () => {
     );
   });
 
+  it('cert-rotate is a subcommand, and monthly starts with it (plan mode: nothing written)', async () => {
+    sim.clearJournal();
+    const r = await cli(['monthly', '--kubeconfig', sim.kubeconfigPath]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('### cert-rotate:');
+    expect(r.out).toMatch(/#### Certificates \(\d+\)/);
+    expect(sim.writes()).toEqual([]);
+    const single = await cli([
+      'cert-rotate',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--within',
+      '400d',
+      '--json',
+    ]);
+    const result = JSON.parse(single.out) as {
+      procedure: string;
+      status: string;
+    };
+    expect(result.procedure).toBe('cert-rotate');
+    expect(result.status).toBe('warning');
+  });
+
   it('a chain validates every procedure before the first runs', async () => {
     sim.clearJournal();
     const r = await cli([
