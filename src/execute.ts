@@ -109,6 +109,7 @@ function makeContext(
   kept: ResultBuilder[],
 ): ProcedureContext {
   const now = () => new Date();
+  const signal = host.signal ?? new AbortController().signal;
   return {
     record: (target) => {
       const rb = new ResultBuilder(name, now, target);
@@ -118,12 +119,32 @@ function makeContext(
     outputDir,
     log: host.log,
     now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep: (ms) => abortableSleep(ms, signal),
     env: host.env,
     tempDir,
     maskSecret: (s) => maskAll(host.mask, s),
-    signal: host.signal ?? new AbortController().signal,
+    signal,
   };
+}
+
+/**
+ * A wait that a cancel ends at once (rejecting), so a procedure polling a
+ * rollout or a renewal unwinds through its `finally` blocks (Lease released,
+ * record kept) instead of waiting for the hard exit.
+ */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new Error('cancelled'));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new Error('cancelled'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /**
