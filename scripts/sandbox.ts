@@ -1,7 +1,9 @@
 // `npm run sandbox`: a simulated cluster (kube-sim seeded with the PQC audit
 // Deployment, a PostgreSQL pod and certificates), a real PostgreSQL and a real
 // Pushgateway; runs `pqc-ops daily` against them through the real CLI bundle
-// (dist/, or $PQC_OPS_DIST), prints what it printed, and stops everything.
+// (dist/, or $PQC_OPS_DIST), prints what it printed, then runs
+// `pqc-ops maintenance-log --comment-on none` over the chain's results, stops
+// everything and prints the maintenance log last.
 // Missing peers are installed the way the test command does it
 // (scripts/install-test-deps.sh, as root, unless PQC_OPS_SANDBOX_NO_INSTALL=1);
 // without a Pushgateway it runs without metrics and says so. Encryption needs
@@ -23,6 +25,23 @@ const dist = process.env['PQC_OPS_DIST'] ?? join(root, 'dist');
 const ns = 'pqc-audit';
 
 const step = (m: string) => process.stderr.write(`sandbox: ${m}\n`);
+
+/** Runs the CLI bundle; with 'pipe', returns what it printed on stdout. */
+function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  stdout: 'inherit' | 'pipe',
+): Promise<{ code: number; markdown: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', stdout, 'inherit'],
+      env,
+    });
+    let markdown = '';
+    child.stdout?.on('data', (d: Buffer) => (markdown += String(d)));
+    child.on('close', (c) => resolve({ code: c ?? 1, markdown }));
+  });
+}
 
 /** Whether a program can be run: a path, or a name found on PATH. */
 function runnable(program: string): boolean {
@@ -103,6 +122,7 @@ const sim = await startKubeSim({
   manifests: [join(root, 'test', 'kube-sim', 'fixtures')],
 });
 let code: number;
+let log: { code: number; markdown: string };
 try {
   await pg.createDatabase('pqc_audit');
   await pg.psql(
@@ -156,30 +176,43 @@ try {
       'ML-DSA-65',
     ]),
   ];
+  // One RUNNER_TEMP for the chain and the log, as in one job: the log reads
+  // the chain's results from $RUNNER_TEMP/pqc-ops/results.
+  const env = {
+    ...process.env,
+    PQC_OPS_DATABASE_URL: pg.url('pqc_audit'),
+    PQC_OPS_DESTINATION: backups,
+    // The sandbox has no app data volume: back up what it has.
+    PQC_OPS_INCLUDE: 'database,config',
+    ...(push ? { PQC_OPS_PUSHGATEWAY_URL: push.url } : {}),
+    PQC_OPS_AGE_RECIPIENTS: recipient,
+    RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'pqc-ops-sandbox-')),
+  };
   step(`running: pqc-ops daily --kubeconfig ${sim.kubeconfigPath} ...`);
-  code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, args, {
-      stdio: 'inherit',
-      env: {
-        ...process.env,
-        PQC_OPS_DATABASE_URL: pg.url('pqc_audit'),
-        PQC_OPS_DESTINATION: backups,
-        // The sandbox has no app data volume: back up what it has.
-        PQC_OPS_INCLUDE: 'database,config',
-        ...(push ? { PQC_OPS_PUSHGATEWAY_URL: push.url } : {}),
-        PQC_OPS_AGE_RECIPIENTS: recipient,
-        RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'pqc-ops-sandbox-')),
-      },
-    });
-    child.on('close', (c) => resolve(c ?? 1));
-  });
+  code = (await cli(args, env, 'inherit')).code;
   step(`pqc-ops daily exited ${code}`);
   step(`backup archives: ${readdirSync(backups).join(', ') || 'none'}`);
   step(
     push
-      ? `Pushgateway: pqc_backup_success ${String(await push.sample('pqc_backup_success'))}`
+      ? `Pushgateway: pqc_backup_success ${String(await push.sample('pqc_backup_success'))}, pqc_health_status ${String(await push.sample('pqc_health_status'))}`
       : 'Pushgateway: none (ran without it; no metrics were pushed)',
   );
+  step('running: pqc-ops maintenance-log --comment-on none ...');
+  log = await cli(
+    [
+      join(dist, 'cli', 'index.js'),
+      'maintenance-log',
+      '--comment-on',
+      'none',
+      '--cadence',
+      'daily',
+      '--environment',
+      'sandbox',
+    ],
+    env,
+    'pipe',
+  );
+  step(`pqc-ops maintenance-log exited ${log.code}`);
 } finally {
   step('stopping everything...');
   await Promise.allSettled([
@@ -189,4 +222,6 @@ try {
     app.close(),
   ]);
 }
-process.exitCode = code;
+step('the maintenance log:');
+process.stdout.write(log.markdown);
+process.exitCode = code !== 0 ? code : log.code;

@@ -1,5 +1,6 @@
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { kubeInputs } from '../../inputs/groups.js';
+import { pushgatewayInput } from '../../inputs/groups-archive.js';
 
 /** The health procedure's inputs (names and defaults are a contract). */
 export const healthInputs = {
@@ -124,6 +125,7 @@ export const healthInputs = {
         'Fail the step when the status is unhealthy, degraded (or worse), or never.',
     },
   ),
+  ...pushgatewayInput,
 };
 
 /** The health procedure's validated options. */

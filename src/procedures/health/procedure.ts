@@ -4,8 +4,9 @@ import { connect } from '../../kube/connect.js';
 import { restartDeployment, waitForRollout } from '../../kube/rollout.js';
 import { runUrl, sendAlert } from '../../notify/webhook.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
-import { ResultBuilder, type Check } from '../../report/step-result.js';
+import { ResultBuilder, worst, type Check } from '../../report/step-result.js';
 import { healthInputs, type HealthOptions } from './inputs.js';
+import { healthValue, pushHealth } from './metrics.js';
 import { healthOf, runChecks, type Health as HealthStatus } from './round.js';
 
 export const health = defineProcedure({
@@ -65,23 +66,37 @@ export const health = defineProcedure({
         }),
       );
     }
+    const pushed = await pushHealth(
+      o.pushgatewayUrl,
+      o.namespace,
+      o.deployment,
+      healthValue(status),
+      rb.checks,
+    );
+    if (pushed) rb.check(pushed);
     return finish(o, rb, round.checks, status, healed);
   },
   async onFailure(o, failure, ctx) {
-    if (!o.alertWebhook || failure.kind === 'configuration') return [];
+    // A cancelled run says nothing about the service.
     if (failure.kind === 'cancelled') return [];
     const ns = o.namespace ?? 'pqc-audit';
     const dep = o.deployment ?? 'pqc-audit';
-    return [
+    const failed: Check[] = [
+      { name: failure.kind, status: 'failed', observed: failure.message },
+    ];
+    const out: Check[] = [];
+    const pushed = await pushHealth(o.pushgatewayUrl, ns, dep, 0, failed);
+    if (pushed) out.push(pushed);
+    if (!o.alertWebhook || failure.kind === 'configuration') return out;
+    out.push(
       await escalate(o, ctx, '', {
         text: `PQC audit service ${ns}/${dep} could not be checked: ${failure.message}`,
         status: 'unknown',
-        failed: [
-          { name: failure.kind, status: 'failed', observed: failure.message },
-        ],
+        failed,
         healed: false,
       }),
-    ];
+    );
+    return out;
   },
 });
 
@@ -181,7 +196,10 @@ async function escalate(
   }
 }
 
-/** The record, metrics, follow-ups and the fail-on decision. */
+/**
+ * The record, metrics, follow-ups and the fail-on decision. The record's
+ * status is the service's, or a warning when the metrics push failed.
+ */
 function finish(
   o: HealthOptions,
   rb: ResultBuilder,
@@ -189,8 +207,7 @@ function finish(
   status: HealthStatus,
   healed: boolean,
 ) {
-  rb.metrics['pqc_health_status'] =
-    status === 'healthy' ? 0 : status === 'degraded' ? 1 : 2;
+  rb.metrics['pqc_health_status'] = healthValue(status);
   rb.metrics['pqc_health_checks_failed'] = checks.filter(
     (c) => c.status === 'failed',
   ).length;
@@ -200,13 +217,17 @@ function finish(
         .filter((c) => c.status === 'failed' || c.status === 'warning')
         .map((c) => `${c.name}: ${c.detail ?? c.observed}`),
     );
+  const metrics = rb.checks.find((c) => c.name === 'metrics');
   const result = rb.finish(
     `${o.namespace}/${o.deployment} is **${status}**${healed ? ' after self-heal' : ''}.`,
-    status === 'unhealthy'
-      ? 'failed'
-      : status === 'degraded'
-        ? 'warning'
-        : 'ok',
+    worst([
+      status === 'unhealthy'
+        ? 'failed'
+        : status === 'degraded'
+          ? 'warning'
+          : 'ok',
+      metrics?.status ?? 'ok',
+    ]),
   );
   const fails =
     o.failOn === 'never'
