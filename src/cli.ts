@@ -1,3 +1,8 @@
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { completion } from './cli/completion.js';
+import { planOrigin, showFile } from './cli/plan-file.js';
+import { versionText } from './cli/version.js';
 import { ConfigurationError, errorMessage } from './errors.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
@@ -13,34 +18,70 @@ interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGTERM/SIGINT: the running procedure cleans up and records. */
   signal?: AbortSignal;
+  /** Asks on the terminal; absent when stdin or stderr is not a TTY. */
+  ask?: (question: string) => Promise<string>;
+  /** The entry script (for --version). */
+  entry?: string;
 }
 
-/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
-export function parseFlags(args: string[]): {
+/** The CLI's own options (not procedure inputs), with their defaults. */
+export const CLI_OPTIONS = {
+  'plan-dir': './pqc-ops-plans',
+  'out-dir': './pqc-ops-results',
+} as const;
+/** The CLI's own switches. */
+export const CLI_SWITCHES = ['json', 'yes', 'keep-temp', 'help'] as const;
+
+interface Parsed {
   flags: Map<string, string>;
   json: boolean;
   help: boolean;
-} {
+  yes: boolean;
+  keepTemp: boolean;
+  planDir: string;
+  outDir: string;
+}
+
+/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
+export function parseFlags(args: string[]): Parsed {
   const flags = new Map<string, string>();
-  let json = false;
-  let help = false;
+  const on = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
-    if (a === '--help' || a === '-h') help = true;
-    else if (a === '--json') json = true;
+    if (a === '-h') on.add('help');
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if ((CLI_SWITCHES as readonly string[]).includes(name) && eq < 0) {
+        on.add(name);
+        continue;
+      }
+      if (eq > 0) flags.set(name, a.slice(eq + 1));
       else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--'))
-        flags.set(a.slice(2), args[++i] ?? '');
-      else flags.set(a.slice(2), 'true');
+        flags.set(name, args[++i] ?? '');
+      else flags.set(name, 'true');
     } else {
       throw new ConfigurationError(
         `unexpected argument "${a}": options are --name value`,
       );
     }
   }
-  return { flags, json, help };
+  const take = (k: keyof typeof CLI_OPTIONS): string => {
+    const v = flags.get(k) ?? CLI_OPTIONS[k];
+    flags.delete(k);
+    if (v.trim() === '' || v === 'true')
+      throw new ConfigurationError(`--${k} needs a directory`);
+    return resolve(v);
+  };
+  return {
+    flags,
+    json: on.has('json'),
+    help: on.has('help'),
+    yes: on.has('yes'),
+    keepTemp: on.has('keep-temp'),
+    planDir: take('plan-dir'),
+    outDir: take('out-dir'),
+  };
 }
 
 /** The environment variable that can carry an input: PQC_OPS_ALERT_WEBHOOK. */
@@ -64,6 +105,15 @@ function usage(): string {
     lines.push(`  ${c.padEnd(16)}${list.join(', ')}`);
   }
   lines.push(
+    '',
+    'Commands:',
+    '  apply <plan-file>  apply a plan: procedure, target and inputs come from the plan',
+    '  show <file>        a plan or a result file as the Markdown the action writes',
+    '  completion <bash|zsh|fish>',
+    '  --version',
+    '',
+    'Options of every command: --json (the StepResult on stdout), --yes (no prompt),',
+    `  --plan-dir [${CLI_OPTIONS['plan-dir']}], --out-dir [${CLI_OPTIONS['out-dir']}], --keep-temp`,
     '',
     'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
   );
@@ -115,6 +165,76 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     io.out(usage());
     return cmd ? EXIT.ok : EXIT.usage;
   }
+  try {
+    const own = await ownCommand(cmd, rest, io);
+    if (own !== undefined) return own;
+  } catch (e) {
+    io.err(`pqc-ops: ${errorMessage(e)}`);
+    return EXIT.usage;
+  }
+  return runCommand(cmd, rest, io);
+}
+
+/** version, completion and show; undefined for anything else. */
+async function ownCommand(
+  cmd: string,
+  rest: string[],
+  io: Io,
+): Promise<number | undefined> {
+  if (cmd === '--version' || cmd === 'version') {
+    io.out(versionText(io.entry));
+    return EXIT.ok;
+  }
+  if (cmd === 'completion') {
+    io.out(
+      completion(rest[0], {
+        procedures: Object.values(procedures),
+        chains: Object.keys(chains),
+        commands: ['apply', 'show', 'completion'],
+        globalFlags: [...CLI_SWITCHES, ...Object.keys(CLI_OPTIONS)],
+      }),
+    );
+    return EXIT.ok;
+  }
+  if (cmd === 'show') {
+    if (!rest[0]) throw new ConfigurationError('show needs a file');
+    io.out(showFile(rest[0]));
+    return EXIT.ok;
+  }
+  if (cmd === 'apply') return applyCommand(rest, io);
+  return Promise.resolve(undefined);
+}
+
+/**
+ * `pqc-ops apply <plan-file>`: the procedure and the inputs the plan was made
+ * with come from the plan; flags and PQC_OPS_* add to them (secrets, which a
+ * plan never holds); mode apply with the plan itself.
+ */
+async function applyCommand(rest: string[], io: Io): Promise<number> {
+  const [file, ...more] = rest;
+  if (!file || file.startsWith('--'))
+    throw new ConfigurationError(
+      'apply needs a plan file: pqc-ops apply <plan-file>',
+    );
+  const origin = planOrigin(file);
+  if (!procedures[origin.procedure])
+    throw new ConfigurationError(
+      `the plan was made by "${origin.procedure}", which this pqc-ops does not know`,
+    );
+  const planned = Object.entries(origin.inputs).map(([k, v]) => `--${k}=${v}`);
+  return runCommand(
+    origin.procedure,
+    [...planned, ...more, '--mode', 'apply', '--plan', resolve(file)],
+    io,
+  );
+}
+
+/** A procedure or a chain with its flags. */
+async function runCommand(
+  cmd: string,
+  rest: string[],
+  io: Io,
+): Promise<number> {
   const steps =
     chains[cmd] ?? (procedures[cmd] ? [{ procedure: cmd }] : undefined);
   if (!steps) {
@@ -125,7 +245,7 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     .map((s) => procedures[s.procedure])
     .filter((p): p is Procedure => p !== undefined);
   const requires = new Map(steps.map((s) => [s.procedure, s.requires]));
-  let parsed: ReturnType<typeof parseFlags>;
+  let parsed: Parsed;
   try {
     parsed = parseFlags(rest);
     assertKnownFlags(parsed.flags, list, cmd);
@@ -138,7 +258,7 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const red = redactor();
-  const host = cliHost(io, parsed.flags, red);
+  const host = cliHost(io, parsed, red);
   const prepared = prepareSteps(cmd, list, requires, host, io, red);
   if (!prepared) return EXIT.usage;
   return runSteps(prepared, host, io, red, parsed.json);
@@ -160,7 +280,8 @@ function assertKnownFlags(
 }
 
 /** Inputs from the flags, then PQC_OPS_<INPUT>; logs to stderr, redacted. */
-function cliHost(io: Io, flags: Map<string, string>, red: Redactor): Host {
+function cliHost(io: Io, parsed: Parsed, red: Redactor): Host {
+  const flags = parsed.flags;
   const log: Logger = {
     info: (m) => io.err(red.apply(m)),
     warning: (m) => io.err(`warning: ${red.apply(m)}`),
@@ -179,6 +300,22 @@ function cliHost(io: Io, flags: Map<string, string>, red: Redactor): Host {
     log,
     env: io.env,
     signal: io.signal,
+    outputDir: parsed.outDir,
+    planDir: parsed.planDir,
+    keepTemp: parsed.keepTemp,
+    confirm: parsed.yes || !io.ask ? undefined : confirmer(io.ask, io),
+  };
+}
+
+/** A typed confirmation on the terminal: only "yes" applies. */
+function confirmer(
+  ask: (q: string) => Promise<string>,
+  io: Io,
+): (question: string) => Promise<boolean> {
+  return async (question) => {
+    io.err(question);
+    const answer = await ask("Type 'yes' to apply (anything else cancels): ");
+    return answer.trim() === 'yes';
   };
 }
 
@@ -219,6 +356,31 @@ function prepareSteps(
   return prepared;
 }
 
+/** After a plan with changes: where the plan is, and the command that applies it. */
+function applyHint(
+  outputs: Record<string, string>,
+  io: Io,
+  red: Redactor,
+): void {
+  const file = outputs['plan-file'];
+  const sha = outputs['plan-sha256'];
+  if (!file || !sha || outputs['applied'] === 'true') return;
+  let changes = 0;
+  try {
+    changes =
+      (JSON.parse(outputs['plan'] ?? '{}') as { changes?: unknown[] }).changes
+        ?.length ?? 0;
+  } catch {
+    changes = 1; // a plan too big for the output is a plan with changes
+  }
+  if (changes === 0) return;
+  io.err(
+    red.apply(
+      `plan written to ${file}\napply it with:\n  pqc-ops apply ${file} --plan-sha256 ${sha}`,
+    ),
+  );
+}
+
 /** Runs the prepared steps in order and prints their records. */
 async function runSteps(
   prepared: { p: Procedure; options: unknown }[],
@@ -234,6 +396,7 @@ async function runSteps(
     const ex = await executeProcedure(p, host, options);
     results.push(ex.result);
     if (!json) io.out(red.apply(ex.markdown) + '\n');
+    applyHint(ex.outputs, io, red);
     if (ex.failure) {
       io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
       if (ex.failureKind === 'configuration') return EXIT.usage;
@@ -261,14 +424,26 @@ export async function cliProcess(argv: string[]): Promise<number> {
     ),
   );
   try {
+    const tty = process.stdin.isTTY && process.stderr.isTTY;
     const code = await cliMain(argv, {
       out: (t) => process.stdout.write(t + '\n'),
       err: (t) => process.stderr.write(t + '\n'),
       env: process.env,
       signal: cancel.signal,
+      entry: process.argv[1],
+      ...(tty ? { ask: askOnTerminal } : {}),
     });
     return cancel.signal.aborted ? 130 : code;
   } finally {
     cancel.dispose();
+  }
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
   }
 }

@@ -14,7 +14,7 @@ import type {
   RunFailure,
 } from './procedure.js';
 import { renderResult } from './report/markdown.js';
-import { persistResult, resultsDir } from './report/persist.js';
+import { persistResult } from './report/persist.js';
 import { ResultBuilder, type Check } from './report/step-result.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
@@ -25,6 +25,17 @@ export interface Host {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGTERM/SIGINT: the run cleans up, records and fails. */
   signal?: AbortSignal;
+  /**
+   * Where reports, result files and plans go; by default
+   * `$RUNNER_TEMP/pqc-ops` (the action). The CLI sets `--out-dir`.
+   */
+  outputDir?: string;
+  /** Where plans are written; default `<outputDir>/plans`. The CLI sets `--plan-dir`. */
+  planDir?: string;
+  /** Keep the run's scratch directory (the CLI's `--keep-temp`). */
+  keepTemp?: boolean;
+  /** Asked before an approved plan is applied, after the drift check (the CLI on a TTY). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** A finished run: the outcome plus where its records were written. */
@@ -61,6 +72,24 @@ export function readProcedureInputs(p: AnyProcedure, host: Host): unknown {
   );
   p.validate?.(options, host.env);
   return options;
+}
+
+/**
+ * The non-secret inputs that were given, as given (plans record them, so
+ * that `pqc-ops apply <plan>` can repeat the run the plan was made by).
+ */
+function givenInputs(
+  specs: InputSpecs,
+  get: (name: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of Object.values(specs)) {
+    const raw = get(spec.name);
+    const secret =
+      typeof spec.secret === 'function' ? spec.secret(raw) : spec.secret;
+    if (raw.trim() !== '' && !secret) out[spec.name] = raw;
+  }
+  return out;
 }
 
 /** Every input that parses on its own, for the failure hook of a run with bad input. */
@@ -102,15 +131,20 @@ const KIND_LABEL: Record<FailureKind, string> = {
 };
 
 function makeContext(
-  name: string,
+  p: AnyProcedure,
   host: Host,
   tempDir: string,
   outputDir: string,
   kept: ResultBuilder[],
 ): ProcedureContext {
+  const name = p.name;
   const now = () => new Date();
   const signal = host.signal ?? new AbortController().signal;
   return {
+    planDir: host.planDir ?? join(outputDir, 'plans'),
+    resultsDir: join(outputDir, 'results'),
+    confirm: host.confirm,
+    givenInputs: givenInputs(p.inputs, host.getInput),
     record: (target) => {
       const rb = new ResultBuilder(name, now, target);
       kept.push(rb);
@@ -164,7 +198,8 @@ export async function executeProcedure(
   await mkdir(base, { recursive: true });
   const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
   const kept: ResultBuilder[] = [];
-  const ctx = makeContext(p.name, host, tempDir, join(base, 'pqc-ops'), kept);
+  const outputDir = host.outputDir ?? join(base, 'pqc-ops');
+  const ctx = makeContext(p, host, tempDir, outputDir, kept);
   const onAbort = () => terminateChildren();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let outcome: ProcedureOutcome;
@@ -195,10 +230,7 @@ export async function executeProcedure(
     ctx.signal.removeEventListener('abort', onAbort);
   }
   const markdown = (p.render ?? renderResult)(outcome.result);
-  const resultPath = await persistResult(
-    resultsDir(host.env, tmpdir()),
-    outcome.result,
-  );
+  const resultPath = await persistResult(ctx.resultsDir, outcome.result);
   const reportDir = join(ctx.outputDir, 'reports');
   await mkdir(reportDir, { recursive: true });
   const reportPath = join(
@@ -206,7 +238,9 @@ export async function executeProcedure(
     `${outcome.result.endedAt.replace(/[:.]/g, '-')}-${p.name}.md`,
   );
   await writeFile(reportPath, markdown + '\n', { mode: 0o600 });
-  await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  if (host.keepTemp) host.log.info(`scratch directory kept: ${tempDir}`);
+  else
+    await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
   return { ...outcome, reportPath, resultPath, markdown, failureKind: kind };
 }
 

@@ -18,8 +18,16 @@ export interface ProcedureContext {
   env: NodeJS.ProcessEnv;
   /** A private scratch directory for this run, removed when it ends. */
   tempDir: string;
-  /** Where files that outlive the run go (plans): `$RUNNER_TEMP/pqc-ops`. */
+  /** Where files that outlive the run go (reports): `$RUNNER_TEMP/pqc-ops`, or the CLI's `--out-dir`. */
   outputDir: string;
+  /** Where plans are written: `<outputDir>/plans`, or the CLI's `--plan-dir`. */
+  planDir: string;
+  /** Where StepResult files are written: `<outputDir>/results`. */
+  resultsDir: string;
+  /** The non-secret inputs given to this run, by input name, as given. */
+  givenInputs: Record<string, string>;
+  /** Asked before an approved plan is applied (the CLI on a TTY); absent: no question. */
+  confirm?: (question: string) => Promise<boolean>;
   /** Registers a derived secret (a password inside a URL) for masking. */
   maskSecret: (value: string) => void;
   /** Aborted when the run is cancelled (SIGTERM/SIGINT, as GitHub sends). */
