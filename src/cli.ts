@@ -356,6 +356,16 @@ function prepareSteps(
   return prepared;
 }
 
+/** How many changes the `plan` output holds (a path, for a plan too big for an output: some). */
+function planChanges(plan: string): number {
+  try {
+    const doc = JSON.parse(plan) as { changes?: unknown[] };
+    return doc.changes?.length ?? 0;
+  } catch {
+    return plan.trim() === '' ? 0 : 1;
+  }
+}
+
 /** After a plan with changes: where the plan is, and the command that applies it. */
 function applyHint(
   outputs: Record<string, string>,
@@ -365,15 +375,7 @@ function applyHint(
   const file = outputs['plan-file'];
   const sha = outputs['plan-sha256'];
   if (!file || !sha || outputs['applied'] === 'true') return;
-  let changes = 0;
-  try {
-    changes =
-      (JSON.parse(outputs['plan'] ?? '{}') as { changes?: unknown[] }).changes
-        ?.length ?? 0;
-  } catch {
-    changes = 1; // a plan too big for the output is a plan with changes
-  }
-  if (changes === 0) return;
+  if (planChanges(outputs['plan'] ?? '') === 0) return;
   io.err(
     red.apply(
       `plan written to ${file}\napply it with:\n  pqc-ops apply ${file} --plan-sha256 ${sha}`,

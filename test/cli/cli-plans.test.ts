@@ -52,7 +52,7 @@ function cli(
         cwd,
         env: { PATH: process.env['PATH'] ?? '', TERM: 'dumb' },
       })
-    : spawn(argv[0]!, argv.slice(1), {
+    : spawn(argv[0], argv.slice(1), {
         cwd,
         env: { PATH: process.env['PATH'] ?? '' },
       });
@@ -88,7 +88,7 @@ async function plan(to: string) {
     p.err,
   );
   expect(m, p.err).not.toBeNull();
-  return { command: m![1]!, file: m![2]!, sha: m![3]! };
+  return { command: m![1], file: m![2], sha: m![3] };
 }
 
 describe('pqc-ops plans and apply (the real CLI)', () => {
@@ -152,7 +152,7 @@ describe('pqc-ops plans and apply (the real CLI)', () => {
     expect(shown.out).toContain('### Plan of scale');
     expect(shown.out).toContain(`sha256 ${p.sha} (matches the file)`);
     const results = join(cwd, 'pqc-ops-results', 'results');
-    const r = await cli(['show', join(results, readdirSync(results)[0]!)]);
+    const r = await cli(['show', join(results, readdirSync(results)[0])]);
     expect(r.out).toMatch(/scale/);
     const bad = await cli(['show', join(cwd, 'nothing.json')]);
     expect(bad.code).toBe(2);
