@@ -4,6 +4,8 @@ import { completion } from './cli/completion.js';
 import { planOrigin, showFile } from './cli/plan-file.js';
 import { versionText } from './cli/version.js';
 import { ConfigurationError, errorMessage } from './errors.js';
+import { parseDurationWithin } from './inputs/parsers.js';
+import { progressReporter } from './report/progress.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
 import { cancelOnSignals } from './process/cancel.js';
@@ -22,6 +24,10 @@ interface Io {
   ask?: (question: string) => Promise<string>;
   /** The entry script (for --version). */
   entry?: string;
+  /** stderr is a terminal: progress is one line updated in place. */
+  progressTty?: boolean;
+  /** Writes to stderr as is (no newline added), for the progress line. */
+  errRaw?: (s: string) => void;
 }
 
 /** The CLI's own options (not procedure inputs), with their defaults. */
@@ -31,8 +37,12 @@ export const CLI_OPTIONS = {
 } as const;
 /** The CLI's own switches. */
 export const CLI_SWITCHES = ['json', 'yes', 'keep-temp', 'help'] as const;
+/** CLI options that take a value but are not paths. */
+export const CLI_VALUES = ['progress-interval'] as const;
 
 interface Parsed {
+  /** Interval of progress lines outside a terminal, ms. */
+  progressMs: number;
   flags: Map<string, string>;
   json: boolean;
   help: boolean;
@@ -73,7 +83,20 @@ export function parseFlags(args: string[]): Parsed {
       throw new ConfigurationError(`--${k} needs a directory`);
     return resolve(v);
   };
+  const interval = flags.get('progress-interval');
+  flags.delete('progress-interval');
+  let progressMs = 10_000;
+  if (interval !== undefined) {
+    try {
+      progressMs = parseDurationWithin(interval, 1000, 3_600_000);
+    } catch {
+      throw new ConfigurationError(
+        `--progress-interval needs a duration from 1s to 1h, such as 10s (got "${interval}")`,
+      );
+    }
+  }
   return {
+    progressMs,
     flags,
     json: on.has('json'),
     help: on.has('help'),
@@ -113,7 +136,8 @@ function usage(): string {
     '  --version',
     '',
     'Options of every command: --json (the StepResult on stdout), --yes (no prompt),',
-    `  --plan-dir [${CLI_OPTIONS['plan-dir']}], --out-dir [${CLI_OPTIONS['out-dir']}], --keep-temp`,
+    `  --plan-dir [${CLI_OPTIONS['plan-dir']}], --out-dir [${CLI_OPTIONS['out-dir']}], --keep-temp,`,
+    '  --progress-interval [10s] (progress lines outside a terminal; on one, a line updated in place)',
     '',
     'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
   );
@@ -191,7 +215,11 @@ async function ownCommand(
         procedures: Object.values(procedures),
         chains: Object.keys(chains),
         commands: ['apply', 'show', 'completion'],
-        globalFlags: [...CLI_SWITCHES, ...Object.keys(CLI_OPTIONS)],
+        globalFlags: [
+          ...CLI_SWITCHES,
+          ...Object.keys(CLI_OPTIONS),
+          ...CLI_VALUES,
+        ],
       }),
     );
     return EXIT.ok;
@@ -280,17 +308,32 @@ function assertKnownFlags(
 }
 
 /** Inputs from the flags, then PQC_OPS_<INPUT>; logs to stderr, redacted. */
-function cliHost(io: Io, parsed: Parsed, red: Redactor): Host {
+function cliHost(
+  io: Io,
+  parsed: Parsed,
+  red: Redactor,
+): Host & { endProgress: () => void } {
   const flags = parsed.flags;
+  const rep = progressReporter({
+    tty: io.progressTty ?? false,
+    write: (t) =>
+      io.errRaw ? io.errRaw(red.apply(t)) : io.err(red.apply(t).trimEnd()),
+    intervalMs: parsed.progressMs,
+  });
+  // A log line first ends a progress line being updated in place.
+  const err = (m: string) => {
+    rep.end();
+    io.err(m);
+  };
   const log: Logger = {
-    info: (m) => io.err(red.apply(m)),
-    warning: (m) => io.err(`warning: ${red.apply(m)}`),
-    error: (m) => io.err(`error: ${red.apply(m)}`),
+    info: (m) => err(red.apply(m)),
+    warning: (m) => err(`warning: ${red.apply(m)}`),
+    error: (m) => err(`error: ${red.apply(m)}`),
     debug: (m) => {
-      if (io.env['PQC_OPS_DEBUG']) io.err(`debug: ${red.apply(m)}`);
+      if (io.env['PQC_OPS_DEBUG']) err(`debug: ${red.apply(m)}`);
     },
     group: async (n, fn) => {
-      io.err(`== ${n}`);
+      err(`== ${n}`);
       return fn();
     },
   };
@@ -304,6 +347,8 @@ function cliHost(io: Io, parsed: Parsed, red: Redactor): Host {
     planDir: parsed.planDir,
     keepTemp: parsed.keepTemp,
     confirm: parsed.yes || !io.ask ? undefined : confirmer(io.ask, io),
+    progress: rep.progress,
+    endProgress: rep.end,
   };
 }
 
@@ -386,7 +431,7 @@ function applyHint(
 /** Runs the prepared steps in order and prints their records. */
 async function runSteps(
   prepared: { p: Procedure; options: unknown }[],
-  host: Host,
+  host: Host & { endProgress: () => void },
   io: Io,
   red: Redactor,
   json: boolean,
@@ -396,6 +441,7 @@ async function runSteps(
   for (const { p, options } of prepared) {
     if (io.signal?.aborted) break;
     const ex = await executeProcedure(p, host, options);
+    host.endProgress();
     results.push(ex.result);
     if (!json) io.out(red.apply(ex.markdown) + '\n');
     applyHint(ex.outputs, io, red);
@@ -433,6 +479,8 @@ export async function cliProcess(argv: string[]): Promise<number> {
       env: process.env,
       signal: cancel.signal,
       entry: process.argv[1],
+      progressTty: process.stderr.isTTY,
+      errRaw: (t) => process.stderr.write(t),
       ...(tty ? { ask: askOnTerminal } : {}),
     });
     return cancel.signal.aborted ? 130 : code;

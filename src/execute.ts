@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RefusedError, errorMessage } from './errors.js';
+import { parseDurationWithin } from './inputs/parsers.js';
 import { readInputs, type InputSpecs } from './inputs/spec.js';
 import { KubeError } from './kube/errors.js';
 import { terminateChildren } from './process/children.js';
@@ -15,6 +16,7 @@ import type {
 } from './procedure.js';
 import { renderResult } from './report/markdown.js';
 import { persistResult } from './report/persist.js';
+import type { ProgressFn } from './report/progress.js';
 import { ResultBuilder, type Check } from './report/step-result.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
@@ -34,6 +36,8 @@ export interface Host {
   planDir?: string;
   /** Keep the run's scratch directory (the CLI's `--keep-temp`). */
   keepTemp?: boolean;
+  /** Where progress of long work goes; none: not shown. */
+  progress?: ProgressFn;
   /** Asked before an approved plan is applied, after the drift check (the CLI on a TTY). */
   confirm?: (question: string) => Promise<boolean>;
 }
@@ -45,6 +49,20 @@ export interface Execution extends ProcedureOutcome {
   markdown: string;
   /** Set when the run failed before or instead of producing its own record. */
   failureKind?: FailureKind;
+}
+
+/**
+ * The progress interval outside a terminal: `PQC_OPS_PROGRESS_INTERVAL` (a
+ * duration from 1s to 1h), else 10 s (also when it does not parse: progress
+ * is never worth failing a run for).
+ */
+export function progressInterval(env: NodeJS.ProcessEnv): number {
+  const raw = env['PQC_OPS_PROGRESS_INTERVAL']?.trim();
+  try {
+    return raw ? parseDurationWithin(raw, 1000, 3_600_000) : 10_000;
+  } catch {
+    return 10_000;
+  }
 }
 
 /** Registers a secret and, for multi-line values, each credential-looking line. */
@@ -144,6 +162,7 @@ function makeContext(
     planDir: host.planDir ?? join(outputDir, 'plans'),
     resultsDir: join(outputDir, 'results'),
     confirm: host.confirm,
+    progress: host.progress ?? (() => undefined),
     givenInputs: givenInputs(p.inputs, host.getInput),
     record: (target) => {
       const rb = new ResultBuilder(name, now, target);

@@ -2,7 +2,7 @@
 // there for every test worker and every process a test starts, and it is
 // removed at the end. A run that still leaves a `pqc-ops-*` entry in the
 // machine's temp directory fails: something wrote there behind TMPDIR's back.
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,8 @@ export default function setup(): () => void {
   const real = tmpdir();
   const before = new Set(readdirSync(real));
   const sandbox = mkdtempSync(join(real, 'pqc-ops-testrun-'));
+  // Like /tmp itself: the PostgreSQL test server runs as another user.
+  chmodSync(sandbox, 0o1777);
   process.env['TMPDIR'] = sandbox;
   return () => {
     process.env['TMPDIR'] = real;
