@@ -74,7 +74,7 @@ describe('pqc-ops progress (the real CLI)', () => {
         /^dump: [\d.]+ (B|KiB|MiB) of ~[\d.]+ MiB \(\d+%\)(, [\d.]+ (B|KiB|MiB)\/s(, ETA \S+)?)?$/,
       );
     for (let i = 1; i < dump.length; i++)
-      expect(dump[i]!.at - dump[i - 1]!.at).toBeGreaterThan(800);
+      expect(dump[i].at - dump[i - 1].at).toBeGreaterThan(800);
     const result = JSON.parse(out) as { procedure: string; status: string };
     expect(result.procedure).toBe('backup');
   });
