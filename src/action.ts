@@ -1,9 +1,10 @@
 import { errorMessage } from './errors.js';
-import { executeProcedure } from './execute.js';
+import { executeProcedure, progressInterval } from './execute.js';
 import { getProcedure } from './procedures/registry.js';
 import type { Logger } from './procedure.js';
 import { fitMarkdown, SUMMARY_LIMIT_BYTES } from './report/markdown.js';
 import { oneLine } from './report/escape.js';
+import { progressReporter } from './report/progress.js';
 import { cancelOnSignals } from './process/cancel.js';
 
 /**
@@ -26,12 +27,18 @@ export async function runAction(name: string): Promise<void> {
       debug: (m) => core.debug(m),
       group: (n, fn) => core.group(oneLine(n), fn),
     };
+    const progress = progressReporter({
+      tty: false,
+      write: (line) => core.info(oneLine(line)),
+      intervalMs: progressInterval(process.env),
+    });
     const ex = await executeProcedure(p, {
       getInput: (n) => core.getInput(n),
       mask: (s) => core.setSecret(s),
       log,
       env: process.env,
       signal: cancel.signal,
+      progress: progress.progress,
     });
     const outputs: Record<string, string> = {
       status: ex.result.status,

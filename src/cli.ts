@@ -1,4 +1,11 @@
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { completion } from './cli/completion.js';
+import { planOrigin, showFile } from './cli/plan-file.js';
+import { versionText } from './cli/version.js';
 import { ConfigurationError, errorMessage } from './errors.js';
+import { parseDurationWithin } from './inputs/parsers.js';
+import { progressReporter } from './report/progress.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
 import { cancelOnSignals } from './process/cancel.js';
@@ -13,34 +20,91 @@ interface Io {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGTERM/SIGINT: the running procedure cleans up and records. */
   signal?: AbortSignal;
+  /** Asks on the terminal; absent when stdin or stderr is not a TTY. */
+  ask?: (question: string) => Promise<string>;
+  /** The entry script (for --version). */
+  entry?: string;
+  /** stderr is a terminal: progress is one line updated in place. */
+  progressTty?: boolean;
+  /** Writes to stderr as is (no newline added), for the progress line. */
+  errRaw?: (s: string) => void;
 }
 
-/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
-export function parseFlags(args: string[]): {
+/** The CLI's own options (not procedure inputs), with their defaults. */
+export const CLI_OPTIONS = {
+  'plan-dir': './pqc-ops-plans',
+  'out-dir': './pqc-ops-results',
+} as const;
+/** The CLI's own switches. */
+export const CLI_SWITCHES = ['json', 'yes', 'keep-temp', 'help'] as const;
+/** CLI options that take a value but are not paths. */
+export const CLI_VALUES = ['progress-interval'] as const;
+
+interface Parsed {
+  /** Interval of progress lines outside a terminal, ms. */
+  progressMs: number;
   flags: Map<string, string>;
   json: boolean;
   help: boolean;
-} {
+  yes: boolean;
+  keepTemp: boolean;
+  planDir: string;
+  outDir: string;
+}
+
+/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
+export function parseFlags(args: string[]): Parsed {
   const flags = new Map<string, string>();
-  let json = false;
-  let help = false;
+  const on = new Set<string>();
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
-    if (a === '--help' || a === '-h') help = true;
-    else if (a === '--json') json = true;
+    if (a === '-h') on.add('help');
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
-      if (eq > 0) flags.set(a.slice(2, eq), a.slice(eq + 1));
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if ((CLI_SWITCHES as readonly string[]).includes(name) && eq < 0) {
+        on.add(name);
+        continue;
+      }
+      if (eq > 0) flags.set(name, a.slice(eq + 1));
       else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--'))
-        flags.set(a.slice(2), args[++i] ?? '');
-      else flags.set(a.slice(2), 'true');
+        flags.set(name, args[++i] ?? '');
+      else flags.set(name, 'true');
     } else {
       throw new ConfigurationError(
         `unexpected argument "${a}": options are --name value`,
       );
     }
   }
-  return { flags, json, help };
+  const take = (k: keyof typeof CLI_OPTIONS): string => {
+    const v = flags.get(k) ?? CLI_OPTIONS[k];
+    flags.delete(k);
+    if (v.trim() === '' || v === 'true')
+      throw new ConfigurationError(`--${k} needs a directory`);
+    return resolve(v);
+  };
+  const interval = flags.get('progress-interval');
+  flags.delete('progress-interval');
+  let progressMs = 10_000;
+  if (interval !== undefined) {
+    try {
+      progressMs = parseDurationWithin(interval, 1000, 3_600_000);
+    } catch {
+      throw new ConfigurationError(
+        `--progress-interval needs a duration from 1s to 1h, such as 10s (got "${interval}")`,
+      );
+    }
+  }
+  return {
+    progressMs,
+    flags,
+    json: on.has('json'),
+    help: on.has('help'),
+    yes: on.has('yes'),
+    keepTemp: on.has('keep-temp'),
+    planDir: take('plan-dir'),
+    outDir: take('out-dir'),
+  };
 }
 
 /** The environment variable that can carry an input: PQC_OPS_ALERT_WEBHOOK. */
@@ -64,6 +128,16 @@ function usage(): string {
     lines.push(`  ${c.padEnd(16)}${list.join(', ')}`);
   }
   lines.push(
+    '',
+    'Commands:',
+    '  apply <plan-file>  apply a plan: procedure, target and inputs come from the plan',
+    '  show <file>        a plan or a result file as the Markdown the action writes',
+    '  completion <bash|zsh|fish>',
+    '  --version',
+    '',
+    'Options of every command: --json (the StepResult on stdout), --yes (no prompt),',
+    `  --plan-dir [${CLI_OPTIONS['plan-dir']}], --out-dir [${CLI_OPTIONS['out-dir']}], --keep-temp,`,
+    '  --progress-interval [10s] (progress lines outside a terminal; on one, a line updated in place)',
     '',
     'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
   );
@@ -115,6 +189,80 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     io.out(usage());
     return cmd ? EXIT.ok : EXIT.usage;
   }
+  try {
+    const own = await ownCommand(cmd, rest, io);
+    if (own !== undefined) return own;
+  } catch (e) {
+    io.err(`pqc-ops: ${errorMessage(e)}`);
+    return EXIT.usage;
+  }
+  return runCommand(cmd, rest, io);
+}
+
+/** version, completion and show; undefined for anything else. */
+async function ownCommand(
+  cmd: string,
+  rest: string[],
+  io: Io,
+): Promise<number | undefined> {
+  if (cmd === '--version' || cmd === 'version') {
+    io.out(versionText(io.entry));
+    return EXIT.ok;
+  }
+  if (cmd === 'completion') {
+    io.out(
+      completion(rest[0], {
+        procedures: Object.values(procedures),
+        chains: Object.keys(chains),
+        commands: ['apply', 'show', 'completion'],
+        globalFlags: [
+          ...CLI_SWITCHES,
+          ...Object.keys(CLI_OPTIONS),
+          ...CLI_VALUES,
+        ],
+      }),
+    );
+    return EXIT.ok;
+  }
+  if (cmd === 'show') {
+    if (!rest[0]) throw new ConfigurationError('show needs a file');
+    io.out(showFile(rest[0]));
+    return EXIT.ok;
+  }
+  if (cmd === 'apply') return applyCommand(rest, io);
+  return Promise.resolve(undefined);
+}
+
+/**
+ * `pqc-ops apply <plan-file>`: the procedure and the inputs the plan was made
+ * with come from the plan; flags and PQC_OPS_* add to them (secrets, which a
+ * plan never holds); mode apply with the plan itself.
+ */
+async function applyCommand(rest: string[], io: Io): Promise<number> {
+  const [file, ...more] = rest;
+  if (!file || file.startsWith('--'))
+    throw new ConfigurationError(
+      'apply needs a plan file: pqc-ops apply <plan-file>',
+    );
+  const origin = planOrigin(file);
+  if (!procedures[origin.procedure])
+    throw new ConfigurationError(
+      `the plan was made by "${origin.procedure}", which this pqc-ops does not know`,
+    );
+  const planned = Object.entries(origin.inputs).map(([k, v]) => `--${k}=${v}`);
+  return runCommand(
+    origin.procedure,
+    [...planned, ...more, '--mode', 'apply', '--plan', resolve(file)],
+    io,
+  );
+}
+
+/** A procedure or a chain with its flags. */
+async function runCommand(
+  cmd: string,
+  rest: string[],
+  io: Io,
+): Promise<number> {
   const steps =
     chains[cmd] ?? (procedures[cmd] ? [{ procedure: cmd }] : undefined);
   if (!steps) {
@@ -125,7 +273,7 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     .map((s) => procedures[s.procedure])
     .filter((p): p is Procedure => p !== undefined);
   const requires = new Map(steps.map((s) => [s.procedure, s.requires]));
-  let parsed: ReturnType<typeof parseFlags>;
+  let parsed: Parsed;
   try {
     parsed = parseFlags(rest);
     assertKnownFlags(parsed.flags, list, cmd);
@@ -138,7 +286,7 @@ export async function cliMain(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const red = redactor();
-  const host = cliHost(io, parsed.flags, red);
+  const host = cliHost(io, parsed, red);
   const prepared = prepareSteps(cmd, list, requires, host, io, red);
   if (!prepared) return EXIT.usage;
   return runSteps(prepared, host, io, red, parsed.json);
@@ -160,16 +308,32 @@ function assertKnownFlags(
 }
 
 /** Inputs from the flags, then PQC_OPS_<INPUT>; logs to stderr, redacted. */
-function cliHost(io: Io, flags: Map<string, string>, red: Redactor): Host {
+function cliHost(
+  io: Io,
+  parsed: Parsed,
+  red: Redactor,
+): Host & { endProgress: () => void } {
+  const flags = parsed.flags;
+  const rep = progressReporter({
+    tty: io.progressTty ?? false,
+    write: (t) =>
+      io.errRaw ? io.errRaw(red.apply(t)) : io.err(red.apply(t).trimEnd()),
+    intervalMs: parsed.progressMs,
+  });
+  // A log line first ends a progress line being updated in place.
+  const err = (m: string) => {
+    rep.end();
+    io.err(m);
+  };
   const log: Logger = {
-    info: (m) => io.err(red.apply(m)),
-    warning: (m) => io.err(`warning: ${red.apply(m)}`),
-    error: (m) => io.err(`error: ${red.apply(m)}`),
+    info: (m) => err(red.apply(m)),
+    warning: (m) => err(`warning: ${red.apply(m)}`),
+    error: (m) => err(`error: ${red.apply(m)}`),
     debug: (m) => {
-      if (io.env['PQC_OPS_DEBUG']) io.err(`debug: ${red.apply(m)}`);
+      if (io.env['PQC_OPS_DEBUG']) err(`debug: ${red.apply(m)}`);
     },
     group: async (n, fn) => {
-      io.err(`== ${n}`);
+      err(`== ${n}`);
       return fn();
     },
   };
@@ -179,6 +343,24 @@ function cliHost(io: Io, flags: Map<string, string>, red: Redactor): Host {
     log,
     env: io.env,
     signal: io.signal,
+    outputDir: parsed.outDir,
+    planDir: parsed.planDir,
+    keepTemp: parsed.keepTemp,
+    confirm: parsed.yes || !io.ask ? undefined : confirmer(io.ask, io),
+    progress: rep.progress,
+    endProgress: rep.end,
+  };
+}
+
+/** A typed confirmation on the terminal: only "yes" applies. */
+function confirmer(
+  ask: (q: string) => Promise<string>,
+  io: Io,
+): (question: string) => Promise<boolean> {
+  return async (question) => {
+    io.err(question);
+    const answer = await ask("Type 'yes' to apply (anything else cancels): ");
+    return answer.trim() === 'yes';
   };
 }
 
@@ -219,10 +401,37 @@ function prepareSteps(
   return prepared;
 }
 
+/** How many changes the `plan` output holds (a path, for a plan too big for an output: some). */
+function planChanges(plan: string): number {
+  try {
+    const doc = JSON.parse(plan) as { changes?: unknown[] };
+    return doc.changes?.length ?? 0;
+  } catch {
+    return plan.trim() === '' ? 0 : 1;
+  }
+}
+
+/** After a plan with changes: where the plan is, and the command that applies it. */
+function applyHint(
+  outputs: Record<string, string>,
+  io: Io,
+  red: Redactor,
+): void {
+  const file = outputs['plan-file'];
+  const sha = outputs['plan-sha256'];
+  if (!file || !sha || outputs['applied'] === 'true') return;
+  if (planChanges(outputs['plan'] ?? '') === 0) return;
+  io.err(
+    red.apply(
+      `plan written to ${file}\napply it with:\n  pqc-ops apply ${file} --plan-sha256 ${sha}`,
+    ),
+  );
+}
+
 /** Runs the prepared steps in order and prints their records. */
 async function runSteps(
   prepared: { p: Procedure; options: unknown }[],
-  host: Host,
+  host: Host & { endProgress: () => void },
   io: Io,
   red: Redactor,
   json: boolean,
@@ -232,8 +441,10 @@ async function runSteps(
   for (const { p, options } of prepared) {
     if (io.signal?.aborted) break;
     const ex = await executeProcedure(p, host, options);
+    host.endProgress();
     results.push(ex.result);
     if (!json) io.out(red.apply(ex.markdown) + '\n');
+    applyHint(ex.outputs, io, red);
     if (ex.failure) {
       io.err(`pqc-ops ${p.name}: ${red.apply(ex.failure)}`);
       if (ex.failureKind === 'configuration') return EXIT.usage;
@@ -261,14 +472,28 @@ export async function cliProcess(argv: string[]): Promise<number> {
     ),
   );
   try {
+    const tty = process.stdin.isTTY && process.stderr.isTTY;
     const code = await cliMain(argv, {
       out: (t) => process.stdout.write(t + '\n'),
       err: (t) => process.stderr.write(t + '\n'),
       env: process.env,
       signal: cancel.signal,
+      entry: process.argv[1],
+      progressTty: process.stderr.isTTY,
+      errRaw: (t) => process.stderr.write(t),
+      ...(tty ? { ask: askOnTerminal } : {}),
     });
     return cancel.signal.aborted ? 130 : code;
   } finally {
     cancel.dispose();
+  }
+}
+
+async function askOnTerminal(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
   }
 }

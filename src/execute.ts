@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RefusedError, errorMessage } from './errors.js';
+import { parseDurationWithin } from './inputs/parsers.js';
 import { readInputs, type InputSpecs } from './inputs/spec.js';
 import { KubeError } from './kube/errors.js';
 import { terminateChildren } from './process/children.js';
@@ -14,7 +15,8 @@ import type {
   RunFailure,
 } from './procedure.js';
 import { renderResult } from './report/markdown.js';
-import { persistResult, resultsDir } from './report/persist.js';
+import { persistResult } from './report/persist.js';
+import type { ProgressFn } from './report/progress.js';
 import { ResultBuilder, type Check } from './report/step-result.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
@@ -25,6 +27,19 @@ export interface Host {
   env: NodeJS.ProcessEnv;
   /** Aborted on SIGTERM/SIGINT: the run cleans up, records and fails. */
   signal?: AbortSignal;
+  /**
+   * Where reports, result files and plans go; by default
+   * `$RUNNER_TEMP/pqc-ops` (the action). The CLI sets `--out-dir`.
+   */
+  outputDir?: string;
+  /** Where plans are written; default `<outputDir>/plans`. The CLI sets `--plan-dir`. */
+  planDir?: string;
+  /** Keep the run's scratch directory (the CLI's `--keep-temp`). */
+  keepTemp?: boolean;
+  /** Where progress of long work goes; none: not shown. */
+  progress?: ProgressFn;
+  /** Asked before an approved plan is applied, after the drift check (the CLI on a TTY). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 /** A finished run: the outcome plus where its records were written. */
@@ -34,6 +49,20 @@ export interface Execution extends ProcedureOutcome {
   markdown: string;
   /** Set when the run failed before or instead of producing its own record. */
   failureKind?: FailureKind;
+}
+
+/**
+ * The progress interval outside a terminal: `PQC_OPS_PROGRESS_INTERVAL` (a
+ * duration from 1s to 1h), else 10 s (also when it does not parse: progress
+ * is never worth failing a run for).
+ */
+export function progressInterval(env: NodeJS.ProcessEnv): number {
+  const raw = env['PQC_OPS_PROGRESS_INTERVAL']?.trim();
+  try {
+    return raw ? parseDurationWithin(raw, 1000, 3_600_000) : 10_000;
+  } catch {
+    return 10_000;
+  }
 }
 
 /** Registers a secret and, for multi-line values, each credential-looking line. */
@@ -61,6 +90,24 @@ export function readProcedureInputs(p: AnyProcedure, host: Host): unknown {
   );
   p.validate?.(options, host.env);
   return options;
+}
+
+/**
+ * The non-secret inputs that were given, as given (plans record them, so
+ * that `pqc-ops apply <plan>` can repeat the run the plan was made by).
+ */
+function givenInputs(
+  specs: InputSpecs,
+  get: (name: string) => string,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const spec of Object.values(specs)) {
+    const raw = get(spec.name);
+    const secret =
+      typeof spec.secret === 'function' ? spec.secret(raw) : spec.secret;
+    if (raw.trim() !== '' && !secret) out[spec.name] = raw;
+  }
+  return out;
 }
 
 /** Every input that parses on its own, for the failure hook of a run with bad input. */
@@ -102,15 +149,21 @@ const KIND_LABEL: Record<FailureKind, string> = {
 };
 
 function makeContext(
-  name: string,
+  p: AnyProcedure,
   host: Host,
   tempDir: string,
   outputDir: string,
   kept: ResultBuilder[],
 ): ProcedureContext {
+  const name = p.name;
   const now = () => new Date();
   const signal = host.signal ?? new AbortController().signal;
   return {
+    planDir: host.planDir ?? join(outputDir, 'plans'),
+    resultsDir: join(outputDir, 'results'),
+    confirm: host.confirm,
+    progress: host.progress ?? (() => undefined),
+    givenInputs: givenInputs(p.inputs, host.getInput),
     record: (target) => {
       const rb = new ResultBuilder(name, now, target);
       kept.push(rb);
@@ -164,7 +217,8 @@ export async function executeProcedure(
   await mkdir(base, { recursive: true });
   const tempDir = await mkdtemp(join(base, `pqc-ops-${p.name}-`));
   const kept: ResultBuilder[] = [];
-  const ctx = makeContext(p.name, host, tempDir, join(base, 'pqc-ops'), kept);
+  const outputDir = host.outputDir ?? join(base, 'pqc-ops');
+  const ctx = makeContext(p, host, tempDir, outputDir, kept);
   const onAbort = () => terminateChildren();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   let outcome: ProcedureOutcome;
@@ -195,10 +249,7 @@ export async function executeProcedure(
     ctx.signal.removeEventListener('abort', onAbort);
   }
   const markdown = (p.render ?? renderResult)(outcome.result);
-  const resultPath = await persistResult(
-    resultsDir(host.env, tmpdir()),
-    outcome.result,
-  );
+  const resultPath = await persistResult(ctx.resultsDir, outcome.result);
   const reportDir = join(ctx.outputDir, 'reports');
   await mkdir(reportDir, { recursive: true });
   const reportPath = join(
@@ -206,7 +257,9 @@ export async function executeProcedure(
     `${outcome.result.endedAt.replace(/[:.]/g, '-')}-${p.name}.md`,
   );
   await writeFile(reportPath, markdown + '\n', { mode: 0o600 });
-  await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  if (host.keepTemp) host.log.info(`scratch directory kept: ${tempDir}`);
+  else
+    await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
   return { ...outcome, reportPath, resultPath, markdown, failureKind: kind };
 }
 

@@ -1,4 +1,5 @@
 import type { InputSpecs, OptionsOf } from './inputs/spec.js';
+import type { ProgressFn } from './report/progress.js';
 import type { Check, ResultBuilder, StepResult } from './report/step-result.js';
 
 /** Where a procedure writes its messages; the action adapter maps it to the runner log. */
@@ -18,8 +19,21 @@ export interface ProcedureContext {
   env: NodeJS.ProcessEnv;
   /** A private scratch directory for this run, removed when it ends. */
   tempDir: string;
-  /** Where files that outlive the run go (plans): `$RUNNER_TEMP/pqc-ops`. */
+  /** Where files that outlive the run go (reports): `$RUNNER_TEMP/pqc-ops`, or the CLI's `--out-dir`. */
   outputDir: string;
+  /** Where plans are written: `<outputDir>/plans`, or the CLI's `--plan-dir`. */
+  planDir: string;
+  /** Where StepResult files are written: `<outputDir>/results`. */
+  resultsDir: string;
+  /** The non-secret inputs given to this run, by input name, as given. */
+  givenInputs: Record<string, string>;
+  /**
+   * Reports long work (bytes of a dump, renewals pending); the adapter shows
+   * it as a line updated in place on a terminal, else a line per interval.
+   */
+  progress: ProgressFn;
+  /** Asked before an approved plan is applied (the CLI on a TTY); absent: no question. */
+  confirm?: (question: string) => Promise<boolean>;
   /** Registers a derived secret (a password inside a URL) for masking. */
   maskSecret: (value: string) => void;
   /** Aborted when the run is cancelled (SIGTERM/SIGINT, as GitHub sends). */

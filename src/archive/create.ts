@@ -1,3 +1,5 @@
+import type { ProgressUpdate } from '../report/progress.js';
+import { watchGrowth } from '../process/growth.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RefusedError } from '../errors.js';
@@ -46,6 +48,8 @@ export interface BackupSettings {
   cluster?: string;
   namespace?: string;
   version: string;
+  /** Progress of the dump: bytes written, against the database's size. */
+  progress?: (task: string, u: ProgressUpdate) => void;
 }
 
 /** What a finished backup produced. */
@@ -144,8 +148,20 @@ async function dumpDatabase(
       `database: dumping ${database} (PostgreSQL ${serverVersion}) in snapshot ${snapshot}`,
     );
     const path = join(spool, MEMBERS.database);
+    const size = Number(
+      (await session.run('SELECT pg_database_size(current_database());'))[0],
+    );
     const [dump, tables] = await Promise.all([
-      dumpToFile(ep, snapshot, path),
+      watchGrowth(
+        path,
+        (done) =>
+          s.progress?.('dump', {
+            done,
+            ...(size > 0 ? { total: size } : {}),
+            unit: 'bytes',
+          }),
+        dumpToFile(ep, snapshot, path),
+      ),
       session.countTables(),
     ]);
     await session.close();

@@ -121,17 +121,29 @@ export function changeControlValues(
  * another target or with other parameters, take the lock, refuse on drift,
  * execute exactly its changes, verify. auto: both in one step.
  */
+/** What change control needs of the run besides the mutation. */
+export interface ChangeControlContext {
+  planDir: string;
+  /** Non-secret inputs as given; recorded in the plan (without the change-control ones). */
+  givenInputs: Record<string, string>;
+  /** Asked after the drift check, before the first change; false refuses the apply. */
+  confirm?: (question: string) => Promise<boolean>;
+}
+
+const CHANGE_CONTROL_INPUTS = new Set(['mode', 'plan', 'plan-sha256']);
+
 export async function runChangeControlled(
   m: Mutation,
   cc: ChangeControlInput,
   rb: ResultBuilder,
-  planDir: string,
+  ctx: ChangeControlContext,
 ): Promise<ChangeControlOutcome> {
-  const plan = cc.mode === 'apply' ? approvedPlan(m, cc) : await newPlan(m);
+  const plan =
+    cc.mode === 'apply' ? approvedPlan(m, cc) : await newPlan(m, ctx);
   const sha256 = planSha256(plan);
-  await mkdir(planDir, { recursive: true, mode: 0o700 });
+  await mkdir(ctx.planDir, { recursive: true, mode: 0o700 });
   const planFile = join(
-    planDir,
+    ctx.planDir,
     `${m.procedure}-plan-${sha256.slice(0, 12)}.json`,
   );
   await writeFile(planFile, serializePlan(plan, sha256) + '\n', {
@@ -149,6 +161,7 @@ export async function runChangeControlled(
   const release = await m.lock?.();
   try {
     if (cc.mode === 'apply') await refuseDrift(m, plan, rb);
+    await confirmApply(ctx, plan, sha256);
     await m.execute(plan);
     await m.verify(plan);
   } finally {
@@ -157,13 +170,33 @@ export async function runChangeControlled(
   return { plan, sha256, planFile, applied: true };
 }
 
-async function newPlan(m: Mutation): Promise<Plan> {
+async function confirmApply(
+  ctx: ChangeControlContext,
+  plan: Plan,
+  sha256: string,
+): Promise<void> {
+  if (!ctx.confirm) return;
+  const n = plan.changes.length;
+  const ok = await ctx.confirm(
+    `Apply plan ${sha256.slice(0, 12)} of ${plan.procedure} (${n} change${n === 1 ? '' : 's'}) to ${String(plan.target.server ?? 'the target')}?`,
+  );
+  if (!ok)
+    throw new RefusedError('the apply was not confirmed: nothing was changed');
+}
+
+async function newPlan(m: Mutation, ctx: ChangeControlContext): Promise<Plan> {
   const { basis, changes } = await m.makePlan();
+  const inputs = Object.fromEntries(
+    Object.entries(ctx.givenInputs).filter(
+      ([k]) => !CHANGE_CONTROL_INPUTS.has(k),
+    ),
+  );
   return {
     apiVersion: 'pqc-ops/v1',
     kind: 'Plan',
     procedure: m.procedure,
     target: m.target,
+    inputs,
     createdAt: new Date().toISOString(),
     basis,
     changes,

@@ -38,6 +38,11 @@ export interface Plan {
     database?: string;
     [k: string]: unknown;
   };
+  /**
+   * The non-secret inputs the plan was made with, as given, so that
+   * `pqc-ops apply <plan>` can repeat the run (absent in older plans).
+   */
+  inputs?: Record<string, string>;
   createdAt: string;
   basis: StateRef[];
   changes: PlannedChange[];

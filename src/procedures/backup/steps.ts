@@ -133,6 +133,7 @@ export async function writeBackup(
       cluster: kube?.server,
       namespace: kube ? o.namespace : undefined,
       version: PQC_OPS_VERSION,
+      progress: ctx.progress,
     }),
   );
   const m = res.manifest;

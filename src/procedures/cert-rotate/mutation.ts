@@ -307,12 +307,15 @@ async function waitForRenewals(
         x.problem = `no new revision within ${o.waitTimeout / 1000} s${x.problem ? ` (${x.problem})` : ''}`;
       break;
     }
-    ctx.log.info(
-      `waiting for ${pending.length} renewal(s): ${pending
-        .slice(0, 5)
+    ctx.progress('renewals', {
+      done: outcomes.size - pending.length,
+      total: outcomes.size,
+      unit: 'items',
+      note: `waiting for ${pending.length}: ${pending
+        .slice(0, 3)
         .map((x) => x.object)
-        .join(', ')}${pending.length > 5 ? ', ...' : ''}`,
-    );
+        .join(', ')}${pending.length > 3 ? ', ...' : ''}`,
+    });
     await ctx.sleep(
       Math.min(1000, Math.max(0, deadline - ctx.now().getTime())),
     );

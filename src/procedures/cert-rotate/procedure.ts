@@ -93,7 +93,7 @@ export const certRotate = defineProcedure({
       ),
       o,
       rb,
-      join(ctx.outputDir, 'plans'),
+      ctx,
     );
     const external = await checkExternal(o, ctx);
     const due = cc.plan.changes.filter(

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import type { OptionsOf } from '../../inputs/spec.js';
@@ -8,7 +7,6 @@ import { runUrl } from '../../notify/webhook.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { hasControlCharacters } from '../../report/escape.js';
 import { renderResult, SUMMARY_LIMIT_BYTES } from '../../report/markdown.js';
-import { resultsDir } from '../../report/persist.js';
 import type { Check, ResultBuilder } from '../../report/step-result.js';
 import { collectResults, SELF, type Collected } from './collect.js';
 import { maintenanceLogInputs } from './inputs.js';
@@ -125,7 +123,7 @@ async function collect(
   ctx: ProcedureContext,
   rb: ResultBuilder,
 ): Promise<Collected> {
-  const dirs = [resultsDir(ctx.env, tmpdir()), ...o.resultsDir];
+  const dirs = [ctx.resultsDir, ...o.resultsDir];
   const found = await ctx.log.group('collect results', () =>
     collectResults(dirs),
   );

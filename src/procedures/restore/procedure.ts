@@ -26,7 +26,6 @@ import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
 import { parsePgUrl } from '../../postgres/url.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { PQC_OPS_VERSION } from '../../version.js';
-import { join } from 'node:path';
 import { restoreInputs } from './inputs.js';
 import { restoreMutation, type RestoreTarget } from './mutation.js';
 import {
@@ -103,7 +102,7 @@ export const restore = defineProcedure({
       restoreMutation(t, ctx, rb, outputs),
       o,
       rb,
-      join(ctx.outputDir, 'plans'),
+      ctx,
     );
     Object.assign(outputs, changeControlValues(cc));
     const failed = rb.checks.find((c) => c.status === 'failed');

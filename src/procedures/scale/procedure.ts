@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Kube } from '../../kube/client.js';
 import { connect, holdLease } from '../../kube/connect.js';
 import { waitForRollout } from '../../kube/rollout.js';
@@ -43,7 +42,7 @@ export const scale = defineProcedure({
       scaleMutation(kube, o, ctx, rb),
       o,
       rb,
-      join(ctx.outputDir, 'plans'),
+      ctx,
     );
     // The record says what the plan did, never what the inputs asked for.
     const c = cc.plan.changes[0];

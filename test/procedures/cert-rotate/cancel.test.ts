@@ -44,7 +44,7 @@ describe('a cancelled cert-rotate apply (the bundle, SIGTERM during the wait)', 
       'wait-timeout': '5m',
     });
     const deadline = Date.now() + 30_000;
-    while (!run.stdout().includes('waiting for 1 renewal(s)')) {
+    while (!run.stdout().includes('waiting for 1: Certificate')) {
       if (Date.now() > deadline) throw new Error(run.stdout());
       await new Promise((r) => setTimeout(r, 50));
     }
