@@ -159,6 +159,43 @@ describe('pqc-ops plans and apply (the real CLI)', () => {
   });
 });
 
+describe('pqc-ops leaves the temp directory as it found it', () => {
+  it('a plan and its apply write nothing to TMPDIR', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'pqc-ops-cli-tmp-'));
+    try {
+      const argv = [
+        cliEntry(),
+        'scale',
+        '--kubeconfig',
+        sim.kubeconfigPath,
+        '--replicas',
+        '3',
+        '--mode',
+        'auto',
+      ];
+      const child = spawn(process.execPath, argv, {
+        cwd,
+        env: { PATH: process.env['PATH'] ?? '', TMPDIR: tmp },
+      });
+      child.stdin.end();
+      const code = await new Promise((r) => child.on('close', r));
+      expect(code).toBe(0);
+      expect(replicas()).toBe(3);
+      // Only Node's own compile cache, shared by every later run (not per-run debris).
+      expect(readdirSync(tmp)).toEqual(['node-compile-cache']);
+      expect(readdirSync(cwd).sort()).toEqual([
+        'pqc-ops-plans',
+        'pqc-ops-results',
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+      const d = sim.get('apps/v1', 'Deployment', ns, 'pqc-audit');
+      sim.apply({ ...d, spec: { ...d.spec, replicas: 2 } });
+      await sim.settle();
+    }
+  });
+});
+
 describe('pqc-ops --version and completion', () => {
   it('--version names the version and the build', async () => {
     const v = await cli(['--version']);
