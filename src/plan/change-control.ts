@@ -161,7 +161,12 @@ export async function runChangeControlled(
   const release = await m.lock?.();
   try {
     if (cc.mode === 'apply') await refuseDrift(m, plan, rb);
-    await confirmApply(ctx, plan, sha256);
+    await confirmApply(
+      ctx,
+      plan,
+      sha256,
+      cc.mode === 'apply' ? 'checked' : 'not checked',
+    );
     await m.execute(plan);
     await m.verify(plan);
   } finally {
@@ -174,11 +179,22 @@ async function confirmApply(
   ctx: ChangeControlContext,
   plan: Plan,
   sha256: string,
+  drifted: 'checked' | 'not checked',
 ): Promise<void> {
   if (!ctx.confirm) return;
   const n = plan.changes.length;
+  const shown = plan.changes
+    .slice(0, 20)
+    .map((c) => `  ${c.object}: ${c.action} (undo: ${c.undo})`);
+  if (n > shown.length) shown.push(`  ... and ${n - shown.length} more`);
   const ok = await ctx.confirm(
-    `Apply plan ${sha256.slice(0, 12)} of ${plan.procedure} (${n} change${n === 1 ? '' : 's'}) to ${String(plan.target.server ?? 'the target')}?`,
+    [
+      drifted === 'checked'
+        ? `Drift check: the live state matches the plan (${plan.basis.length} object(s) read).`
+        : 'Drift check: none (a plan made in this run).',
+      ...shown,
+      `Apply plan ${sha256.slice(0, 12)} of ${plan.procedure} (${n} change${n === 1 ? '' : 's'}) to ${String(plan.target.server ?? 'the target')}?`,
+    ].join('\n'),
   );
   if (!ok)
     throw new RefusedError('the apply was not confirmed: nothing was changed');
