@@ -18,7 +18,12 @@ const DOMAINS = [
   'github',
   'storage',
 ];
-const ADAPTERS = ['./src/action.ts', './src/cli.ts', './src/cli', './src/lib.ts'];
+const ADAPTERS = [
+  './src/action.ts',
+  './src/cli.ts',
+  './src/cli',
+  './src/lib.ts',
+];
 const FRAMEWORK = [
   './src/inputs',
   './src/plan',

@@ -36,6 +36,8 @@ function cli(
     const child = spawn(process.execPath, args, {
       stdio: ['ignore', stdout, 'inherit'],
       env,
+      // its plans and results (./pqc-ops-plans, ./pqc-ops-results) stay out of the checkout
+      cwd: env['RUNNER_TEMP'],
     });
     let markdown = '';
     child.stdout?.on('data', (d: Buffer) => (markdown += String(d)));
