@@ -62,8 +62,11 @@ version() {
   local name=$1
   shift
   local line
-  if command -v "$1" >/dev/null 2>&1 &&
-    line=$("$@" 2>&1 | grep -m1 -iE 'version|[0-9]+\.[0-9]+'); then
+  local out
+  # The whole output first: grep -m1 on a pipe would end the command with
+  # SIGPIPE when it writes more (kubectl does), which pipefail reports.
+  if command -v "$1" >/dev/null 2>&1 && out=$("$@" 2>&1) &&
+    line=$(grep -m1 -iE 'version|[0-9]+\.[0-9]+' <<<"$out"); then
     printf '%-24s %s\n' "$name" "$line"
   else
     printf '%-24s MISSING\n' "$name"
