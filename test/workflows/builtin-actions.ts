@@ -1,0 +1,210 @@
+// The third-party actions our workflows use, emulated on the local disk as
+// the runner would run them: actions/checkout copies a repository snapshot
+// at the requested commit, upload-artifact and download-artifact copy
+// directories to and from the run's artifact store. Any other action is an
+// error: a workflow that uses something the tests do not know fails.
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, isAbsolute, join } from 'node:path';
+
+/** A repository the runner can check out: one commit, some refs naming it. */
+export interface RepoSnapshot {
+  /** The tree of the commit. */
+  dir: string;
+  /** Its commit SHA. */
+  sha: string;
+  /** Branches and tags (short names) that point at `sha`. */
+  refs?: string[];
+}
+
+/** What a built-in action sees of the job. */
+export interface BuiltinContext {
+  workspace: string;
+  artifacts: string;
+  repos: Record<string, RepoSnapshot | RepoSnapshot[]>;
+  /** github.repository and github.sha: checkout's defaults. */
+  repository: string;
+  sha: string;
+  /** github.run_id, and the artifact stores of earlier runs by id. */
+  runId: string;
+  pastRuns: Record<string, string>;
+  log(line: string): void;
+}
+
+/** The built-in actions by `owner/name`, pinned to these commits. */
+export const PINNED: Record<string, { sha: string; tag: string }> = {
+  'actions/checkout': {
+    sha: '3d3c42e5aac5ba805825da76410c181273ba90b1',
+    tag: 'v7.0.1',
+  },
+  'actions/upload-artifact': {
+    sha: 'bbbca2ddaa5d8feaa63e36b76fdaad77386f024f',
+    tag: 'v7.0.0',
+  },
+  'actions/download-artifact': {
+    sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
+    tag: 'v8.0.1',
+  },
+};
+
+/**
+ * The snapshot of `repository` that `ref` (a SHA, a branch or tag, with or
+ * without refs/heads/ or refs/tags/) names, or undefined.
+ */
+export function findSnapshot(
+  repos: Record<string, RepoSnapshot | RepoSnapshot[]>,
+  repository: string,
+  ref: string,
+): RepoSnapshot | undefined {
+  const all = repos[repository];
+  const short = ref.replace(/^refs\/(heads|tags)\//, '');
+  return (Array.isArray(all) ? all : all ? [all] : []).find(
+    (r) => r.sha === short || (r.refs ?? []).includes(short),
+  );
+}
+
+const resolvePath = (ws: string, p: string) =>
+  isAbsolute(p) ? p : join(ws, p);
+
+/** Runs a built-in action; returns its outputs, throws on failure. */
+export function runBuiltin(
+  uses: string,
+  inputs: Record<string, string>,
+  ctx: BuiltinContext,
+): Record<string, string> {
+  const [name, ref] = uses.split('@');
+  const pin = PINNED[name ?? ''];
+  if (!pin) throw new Error(`the test runner does not know the action ${uses}`);
+  if (ref !== pin.sha)
+    throw new Error(`${uses}: the tests know ${name} at ${pin.sha} only`);
+  if (name === 'actions/checkout') return checkout(inputs, ctx);
+  if (name === 'actions/upload-artifact') return upload(inputs, ctx);
+  return download(inputs, ctx);
+}
+
+function checkout(
+  i: Record<string, string>,
+  ctx: BuiltinContext,
+): Record<string, string> {
+  const repository = i['repository'] || ctx.repository;
+  const want = i['ref'] || (repository === ctx.repository ? ctx.sha : 'main');
+  const repo = findSnapshot(ctx.repos, repository, want);
+  if (!repo)
+    throw new Error(
+      `checkout: fatal: couldn't find remote ref ${want} in ${repository}`,
+    );
+  const dest = resolvePath(ctx.workspace, i['path'] ?? '');
+  // clean: true. A directory that is not this repository is replaced.
+  if (dest !== ctx.workspace) rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  const sparse = (i['sparse-checkout'] ?? '')
+    .split('\n')
+    .map((s) => s.trim().replace(/^\/|\/$/g, ''))
+    .filter(Boolean);
+  for (const e of readdirSync(repo.dir, { withFileTypes: true })) {
+    if (e.name === '.git') continue;
+    // Cone mode: the listed directories, and every file at the top.
+    if (sparse.length > 0 && e.isDirectory() && !sparse.includes(e.name))
+      continue;
+    cpSync(join(repo.dir, e.name), join(dest, e.name), {
+      recursive: true,
+      dereference: true,
+    });
+  }
+  ctx.log(`checkout: ${repository}@${repo.sha} into ${dest}`);
+  return { ref: want, commit: repo.sha };
+}
+
+function visibleFiles(dir: string, hidden: boolean): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter(
+      (p) =>
+        hidden ||
+        !p
+          .slice(dir.length)
+          .split('/')
+          .some((s) => s.startsWith('.')),
+    );
+}
+
+function upload(
+  i: Record<string, string>,
+  ctx: BuiltinContext,
+): Record<string, string> {
+  const name = i['name'] || 'artifact';
+  const src = resolvePath(ctx.workspace, i['path'] ?? '');
+  const hidden = i['include-hidden-files'] === 'true';
+  const dest = join(ctx.artifacts, name);
+  const files = !existsSync(src)
+    ? []
+    : statSync(src).isDirectory()
+      ? visibleFiles(src, hidden)
+      : [src];
+  if (files.length === 0) {
+    const mode = i['if-no-files-found'] || 'warn';
+    if (mode === 'error')
+      throw new Error(`upload-artifact: no files were found with ${src}`);
+    ctx.log(`upload-artifact: no files at ${src} (${mode})`);
+    return {};
+  }
+  if (existsSync(dest)) {
+    if (i['overwrite'] !== 'true')
+      throw new Error(
+        `upload-artifact: an artifact with the name ${name} already exists`,
+      );
+    rmSync(dest, { recursive: true });
+  }
+  for (const f of files) {
+    const rel = statSync(src).isDirectory()
+      ? f.slice(src.length + 1)
+      : basename(f);
+    mkdirSync(join(dest, rel, '..'), { recursive: true });
+    cpSync(f, join(dest, rel));
+  }
+  ctx.log(`upload-artifact: ${name} (${files.length} file(s))`);
+  return { 'artifact-id': name };
+}
+
+function download(
+  i: Record<string, string>,
+  ctx: BuiltinContext,
+): Record<string, string> {
+  const dest = resolvePath(ctx.workspace, i['path'] ?? '');
+  mkdirSync(dest, { recursive: true });
+  // run-id counts only with a token, as in download-artifact.
+  const runId = i['github-token'] ? i['run-id'] || ctx.runId : ctx.runId;
+  const store = runId === ctx.runId ? ctx.artifacts : ctx.pastRuns[runId];
+  if (!store)
+    throw new Error(`download-artifact: no run ${runId} in this repository`);
+  const all = existsSync(store) ? readdirSync(store) : [];
+  if (i['name']) {
+    if (!all.includes(i['name']))
+      throw new Error(`download-artifact: artifact '${i['name']}' not found`);
+    cpSync(join(store, i['name']), dest, { recursive: true });
+    return { 'download-path': dest };
+  }
+  const glob = new RegExp(
+    '^' +
+      (i['pattern'] || '*')
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
+  const merge = i['merge-multiple'] === 'true';
+  const matched = all.filter((a) => glob.test(a));
+  for (const a of matched)
+    cpSync(join(store, a), merge ? dest : join(dest, a), {
+      recursive: true,
+    });
+  ctx.log(`download-artifact: ${matched.join(', ') || 'nothing matched'}`);
+  return { 'download-path': dest };
+}
