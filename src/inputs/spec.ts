@@ -217,6 +217,15 @@ export const input = {
       },
       undefined as string | undefined,
     ),
+  /** A directory inside a container (absolute, not /, no . or ..). */
+  containerDir: (name: string, c: Req) =>
+    make(
+      name,
+      c,
+      'an absolute directory path inside the container, not / (no . or .. segments)',
+      p.parseContainerDir,
+      '',
+    ),
   path: (name: string, c: Opt) =>
     make(
       name,

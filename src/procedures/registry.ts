@@ -3,6 +3,7 @@ import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { health } from './health/procedure.js';
+import { housekeeping } from './housekeeping/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { restore } from './restore/procedure.js';
 import { scale } from './scale/procedure.js';
@@ -13,6 +14,7 @@ export const procedures: Record<string, AnyProcedure> = {
   'backup-verify': backupVerify,
   'cert-rotate': certRotate,
   health: health,
+  housekeeping: housekeeping,
   'maintenance-log': maintenanceLog,
   restore: restore,
   scale: scale,
@@ -28,6 +30,7 @@ export interface ChainStep {
 export const chains: Record<string, ChainStep[]> = {
   daily: [
     { procedure: 'health' },
+    { procedure: 'housekeeping' },
     { procedure: 'backup', requires: 'destination' },
   ],
   monthly: [{ procedure: 'cert-rotate' }],
