@@ -6,6 +6,7 @@ import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { restore } from './restore/procedure.js';
+import { rollout } from './rollout/procedure.js';
 import { scale } from './scale/procedure.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
@@ -17,6 +18,7 @@ export const procedures: Record<string, AnyProcedure> = {
   housekeeping: housekeeping,
   'maintenance-log': maintenanceLog,
   restore: restore,
+  rollout: rollout,
   scale: scale,
 };
 
@@ -33,6 +35,7 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'housekeeping' },
     { procedure: 'backup', requires: 'destination' },
   ],
+  weekly: [{ procedure: 'rollout', requires: 'image' }],
   monthly: [{ procedure: 'cert-rotate' }],
 };
 
