@@ -58,6 +58,8 @@ export async function applyPod(
       const { after, problems } = await changeFiles(runner, todo, o);
       for (const f of todo) settle(f, after, problems, rb, state);
     } catch (e) {
+      // A cancel closes the exec: that is the run ending, not the pod failing.
+      if (ctx.signal.aborted) throw e;
       const why = errorMessage(e);
       state.podErrors.set(pod, why);
       const known = new Set(
@@ -169,6 +171,7 @@ export async function runVacuum(
   o: HousekeepingOptions,
   rb: ResultBuilder,
   state: HousekeepingState,
+  signal: AbortSignal,
 ): Promise<void> {
   const moved = skip.get(change.object);
   if (moved) {
@@ -186,6 +189,7 @@ export async function runVacuum(
       change.undo,
     );
   } catch (e) {
+    if (signal.aborted) throw e;
     state.vacuumError = errorMessage(e);
   }
 }

@@ -131,7 +131,7 @@ export function housekeepingMutation(
     },
     makePlan: () => planAll(o, deps, ctx, state),
     async liveState(plan: Plan) {
-      return readLive(kube, o, deps, plan, state);
+      return readLive(kube, o, deps, plan, state, ctx.signal);
     },
     async execute(plan: Plan, skip: ReadonlyMap<string, string>) {
       const byPod = new Map<string, PlannedChange[]>();
@@ -144,7 +144,7 @@ export function housekeepingMutation(
         await applyPod(kube, o, pod, changes, skip, ctx, rb, state);
       const v = plan.changes.find((c) => c.params?.['kind'] === 'vacuum');
       if (v && deps.database)
-        await runVacuum(v, skip, deps.database, o, rb, state);
+        await runVacuum(v, skip, deps.database, o, rb, state, ctx.signal);
     },
     async verify() {
       // Each pod's files are re-read right after their changes (applyPod):
@@ -193,6 +193,7 @@ async function planAll(
       basis.push(v.ref);
       changes.push(v.change);
     } catch (e) {
+      if (ctx.signal.aborted) throw e;
       state.vacuumError = errorMessage(e);
     }
   }
@@ -241,6 +242,7 @@ async function readLive(
   deps: HousekeepingDeps,
   plan: Plan,
   state: HousekeepingState,
+  signal: AbortSignal,
 ): Promise<StateRef[]> {
   const ns = o.namespace;
   const byPod = new Map<string, FileParams[]>();
@@ -265,6 +267,7 @@ async function readLive(
       );
       for (const e of now.values()) out.push(fileRef(ns, pod, first.podUid, e));
     } catch (e) {
+      if (signal.aborted) throw e;
       const why = errorMessage(e);
       state.podErrors.set(pod, why);
       for (const f of files)
@@ -287,6 +290,7 @@ async function readLive(
         onDrift: 'skip',
       });
     } catch (e) {
+      if (signal.aborted) throw e;
       state.vacuumError = errorMessage(e);
       out.push({
         object: v.object,

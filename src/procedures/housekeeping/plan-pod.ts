@@ -99,6 +99,7 @@ export async function planPod(
         `${name}: ${p.actions.filter((a) => a.op === 'gzip').length} to compress, ${p.actions.filter((a) => a.op === 'delete').length} to delete, ${p.notes.length} left alone`,
       );
     } catch (e) {
+      if (ctx.signal.aborted) throw e;
       p.error = errorMessage(e);
     }
     return p;
