@@ -17,6 +17,7 @@ const DOMAINS = [
   'notify',
   'github',
   'storage',
+  'health',
 ];
 const ADAPTERS = [
   './src/action.ts',

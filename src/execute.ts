@@ -286,8 +286,13 @@ async function failedOutcome(
   for (const k of Object.keys(p.outputs)) outputs[k] = '';
   Object.assign(outputs, p.failureOutputs ?? {});
   // The message already says forbidden, refused or unreachable; only the
-  // user's mistake gets a prefix, so the CLI and the log read the same.
-  const prefix = failure.kind === 'configuration' ? `${label}: ` : '';
+  // user's mistake gets a prefix, so the CLI and the log read the same, and
+  // a cancel whose message is what it interrupted (an exec closed under it).
+  const prefix =
+    failure.kind === 'configuration' ||
+    (failure.kind === 'cancelled' && !/cancel/i.test(failure.message))
+      ? `${label}: `
+      : '';
   return { result, outputs, failure: `${p.name}: ${prefix}${failure.message}` };
 }
 

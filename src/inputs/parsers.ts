@@ -164,6 +164,24 @@ export function parsePath(raw: string): string {
   return raw;
 }
 
+/**
+ * A directory inside a container, for procedures that touch files there:
+ * absolute, without `.` or `..` segments, never `/` itself nor a kernel
+ * filesystem (/proc, /sys, /dev). A trailing slash is dropped.
+ */
+export function parseContainerDir(raw: string): string {
+  const s = parsePath(raw).trim();
+  if (!s.startsWith('/')) throw new Error('not an absolute path');
+  const parts = s.split('/').filter((x) => x !== '');
+  if (parts.some((x) => x === '.' || x === '..'))
+    throw new Error('contains a . or .. segment');
+  if (parts.length === 0)
+    throw new Error('/ is refused: name a directory below it');
+  if (['proc', 'sys', 'dev'].includes(parts[0] ?? ''))
+    throw new Error(`/${parts[0]} is a kernel filesystem, refused`);
+  return `/${parts.join('/')}`;
+}
+
 /** An absolute http(s) URL. */
 export function parseHttpUrl(raw: string): URL {
   let u: URL;

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { oneLine } from '../report/escape.js';
 import * as p from './parsers.js';
+import { parseImage } from '../kube/image.js';
 import { MAX_TIMER_MS } from '../process/timer.js';
 
 /**
@@ -216,6 +217,27 @@ export const input = {
         return dir;
       },
       undefined as string | undefined,
+    ),
+  /** A container image reference (registry/repo[:tag][@sha256:...]). */
+  image: (name: string, c: Req) =>
+    make(
+      name,
+      c,
+      'an image reference such as ghcr.io/org/app@sha256:<64 hex> or ghcr.io/org/app:1.5.0',
+      (s) => {
+        parseImage(s);
+        return s.trim();
+      },
+      '',
+    ),
+  /** A directory inside a container (absolute, not /, no . or ..). */
+  containerDir: (name: string, c: Req) =>
+    make(
+      name,
+      c,
+      'an absolute directory path inside the container, not / (no . or .. segments)',
+      p.parseContainerDir,
+      '',
     ),
   path: (name: string, c: Opt) =>
     make(

@@ -4,8 +4,8 @@ import { RefusedError } from '../errors.js';
 import { input } from '../inputs/spec.js';
 import type { ResultBuilder } from '../report/step-result.js';
 import {
-  drift,
   loadPlan,
+  movedObjects,
   planSha256,
   renderPlan,
   serializePlan,
@@ -56,8 +56,12 @@ export interface Mutation {
   makePlan(): Promise<{ basis: StateRef[]; changes: PlannedChange[] }>;
   /** Reads the live state of everything the plan's basis names. */
   liveState(plan: Plan): Promise<StateRef[]>;
-  /** Executes exactly the plan's changes, recording each (with its undo). */
-  execute(plan: Plan): Promise<void>;
+  /**
+   * Executes exactly the plan's changes, recording each (with its undo),
+   * except those on `skip`: objects of the basis marked `onDrift: 'skip'`
+   * that moved since the plan (apply only; the drift check reported them).
+   */
+  execute(plan: Plan, skip: ReadonlyMap<string, string>): Promise<void>;
   /** Checks afterwards that the changes took effect. */
   verify(plan: Plan): Promise<void>;
   /**
@@ -160,14 +164,15 @@ export async function runChangeControlled(
   }
   const release = await m.lock?.();
   try {
-    if (cc.mode === 'apply') await refuseDrift(m, plan, rb);
+    const skip =
+      cc.mode === 'apply' ? await refuseDrift(m, plan, rb) : new Map();
     await confirmApply(
       ctx,
       plan,
       sha256,
       cc.mode === 'apply' ? 'checked' : 'not checked',
     );
-    await m.execute(plan);
+    await m.execute(plan, skip);
     await m.verify(plan);
   } finally {
     await release?.();
@@ -229,12 +234,18 @@ function approvedPlan(m: Mutation, cc: ChangeControlInput): Plan {
   return plan;
 }
 
+/**
+ * Refuses the plan when an object it relies on moved; returns the objects
+ * marked `onDrift: 'skip'` that moved (object -> why), whose changes alone
+ * are skipped.
+ */
 async function refuseDrift(
   m: Mutation,
   plan: Plan,
   rb: ResultBuilder,
-): Promise<void> {
-  const moved = drift(plan.basis, await m.liveState(plan));
+): Promise<Map<string, string>> {
+  const all = movedObjects(plan.basis, await m.liveState(plan));
+  const moved = all.filter((x) => x.ref.onDrift !== 'skip').map((x) => x.why);
   if (moved.length > 0) {
     rb.check({
       name: 'drift',
@@ -246,9 +257,16 @@ async function refuseDrift(
       `the live state drifted since the plan was approved: ${moved.join('; ')}. Make and approve a new plan.`,
     );
   }
-  rb.check({
-    name: 'drift',
-    status: 'ok',
-    observed: 'live state matches the plan',
-  });
+  const skip = new Map(all.map((x) => [x.ref.object, x.why]));
+  rb.check(
+    skip.size === 0
+      ? { name: 'drift', status: 'ok', observed: 'live state matches the plan' }
+      : {
+          name: 'drift',
+          status: 'warning',
+          observed: `${skip.size} object(s) changed since the plan: their changes are skipped, the rest applied`,
+          detail: [...skip.values()].slice(0, 20).join('; '),
+        },
+  );
+  return skip;
 }

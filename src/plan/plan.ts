@@ -15,6 +15,13 @@ export interface StateRef {
   version: string;
   /** What the version stands for, readable ("revision 3, notAfter ..."), shown when it moved. */
   state?: string;
+  /**
+   * What a move of this object means on apply: `refuse` (the default) refuses
+   * the whole plan; `skip` skips the changes to this object alone and reports
+   * it (independent items such as housekeeping's files, where one file
+   * written since the plan must not stop the others).
+   */
+  onDrift?: 'refuse' | 'skip';
 }
 
 /** One change the plan will make. */
@@ -187,23 +194,33 @@ function planFileIn(path: string): string {
   return join(path, files[0] ?? '');
 }
 
-/** What moved between the planned state and the live one; empty = no drift. */
-export function drift(planned: StateRef[], live: StateRef[]): string[] {
+/** One object that moved since the plan, and how. */
+export interface Moved {
+  ref: StateRef;
+  /** One line: "<object> changed (...)". */
+  why: string;
+}
+
+/** The objects that moved between the planned state and the live one. */
+export function movedObjects(planned: StateRef[], live: StateRef[]): Moved[] {
   const now = new Map(live.map((s) => [s.object, s]));
-  const out: string[] = [];
+  const out: Moved[] = [];
   for (const p of planned) {
     const l = now.get(p.object);
-    if (!l) out.push(`${p.object} no longer exists`);
+    let why: string | undefined;
+    if (!l) why = `${p.object} no longer exists`;
     else if (p.uid && l.uid && p.uid !== l.uid)
-      out.push(
-        `${p.object} was deleted and recreated (uid ${p.uid} -> ${l.uid})`,
-      );
+      why = `${p.object} was deleted and recreated (uid ${p.uid} -> ${l.uid})`;
     else if (p.version !== l.version)
-      out.push(
-        `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version}${p.state !== undefined && l.state !== undefined && p.state !== l.state ? `; ${p.state} -> ${l.state}` : ''})`,
-      );
+      why = `${p.object} changed (${p.versionKind} ${p.version} -> ${l.version}${p.state !== undefined && l.state !== undefined && p.state !== l.state ? `; ${p.state} -> ${l.state}` : ''})`;
+    if (why !== undefined) out.push({ ref: p, why });
   }
   return out;
+}
+
+/** What moved between the planned state and the live one; empty = no drift. */
+export function drift(planned: StateRef[], live: StateRef[]): string[] {
+  return movedObjects(planned, live).map((m) => m.why);
 }
 
 /**

@@ -3,8 +3,10 @@ import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { health } from './health/procedure.js';
+import { housekeeping } from './housekeeping/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { restore } from './restore/procedure.js';
+import { rollout } from './rollout/procedure.js';
 import { scale } from './scale/procedure.js';
 
 /** Every procedure by name: the action folder, the CLI subcommand, the bundle entry. */
@@ -13,8 +15,10 @@ export const procedures: Record<string, AnyProcedure> = {
   'backup-verify': backupVerify,
   'cert-rotate': certRotate,
   health: health,
+  housekeeping: housekeeping,
   'maintenance-log': maintenanceLog,
   restore: restore,
+  rollout: rollout,
   scale: scale,
 };
 
@@ -28,8 +32,10 @@ export interface ChainStep {
 export const chains: Record<string, ChainStep[]> = {
   daily: [
     { procedure: 'health' },
+    { procedure: 'housekeeping' },
     { procedure: 'backup', requires: 'destination' },
   ],
+  weekly: [{ procedure: 'rollout', requires: 'image' }],
   monthly: [{ procedure: 'cert-rotate' }],
 };
 

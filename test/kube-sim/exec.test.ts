@@ -107,6 +107,27 @@ describe('exec protocol', () => {
     });
   });
 
+  it('a hook that throws (even synchronously) ends in an InternalError status, as a runtime that cannot start the program', async () => {
+    sim.addExecHook({
+      pod: 'box',
+      command: 'no-such-program',
+      run: () => {
+        throw new Error(
+          'exec: "no-such-program": executable file not found in $PATH',
+        );
+      },
+    });
+    const r = await open(['no-such-program', '--version']);
+    expect(r.status).toMatchObject({
+      status: 'Failure',
+      reason: 'InternalError',
+      code: 500,
+      message:
+        'Internal error occurred: Error: exec: "no-such-program": executable file not found in $PATH',
+    });
+    expect(r.closeCode).toBe(1000);
+  });
+
   it('falls back to v4 only when v5 is not offered', async () => {
     const r = await open(['true'], {
       protocols: ['v4.channel.k8s.io', 'channel.k8s.io'],

@@ -190,26 +190,30 @@ function run(
   if (hook) {
     const input = new PassThrough();
     stdin = input;
-    Promise.resolve(
-      hook.run({
-        argv,
-        namespace: ns,
-        pod: pod.metadata.name as string,
-        container: cname,
-        stdin: input,
-        stdout: (d) => frame(1, d),
-        stderr: (d) => frame(tty ? 1 : 2, d),
-      }),
-    ).then(finish, (e: unknown) =>
-      finish({
-        metadata: {},
-        status: 'Failure',
-        message: `Internal error occurred: ${String(e)}`,
-        reason: 'InternalError',
-        details: { causes: [{ message: String(e) }] },
-        code: 500,
-      }),
-    );
+    // A hook that throws, even synchronously, is the runtime failing to
+    // start the program: an InternalError status, as containerd reports it.
+    Promise.resolve()
+      .then(() =>
+        hook.run({
+          argv,
+          namespace: ns,
+          pod: pod.metadata.name as string,
+          container: cname,
+          stdin: input,
+          stdout: (d) => frame(1, d),
+          stderr: (d) => frame(tty ? 1 : 2, d),
+        }),
+      )
+      .then(finish, (e: unknown) =>
+        finish({
+          metadata: {},
+          status: 'Failure',
+          message: `Internal error occurred: ${String(e)}`,
+          reason: 'InternalError',
+          details: { causes: [{ message: String(e) }] },
+          code: 500,
+        }),
+      );
   } else {
     const env = containerEnv(core, pod, c);
     const child = spawnIn(state.roots, pod, cname, c, argv, env);

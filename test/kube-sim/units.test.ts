@@ -6,6 +6,7 @@ import {
   PATCH_TYPES,
   strategicMerge,
 } from './patch.js';
+import { imageID } from './controllers/pod-status.js';
 import { findByPlural } from './registry.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 
@@ -148,5 +149,24 @@ describe('patches', () => {
         false,
       ),
     ).toEqual({ a: 2 });
+  });
+});
+
+describe('container imageID', () => {
+  const d = 'sha256:' + 'ab'.repeat(32);
+  it.each([
+    [`ghcr.io/org/app@${d}`, `ghcr.io/org/app@${d}`],
+    [`ghcr.io/org/app:1.5@${d}`, `ghcr.io/org/app@${d}`],
+    [`registry:5000/app@${d}`, `registry:5000/app@${d}`],
+    [`postgres@${d}`, `docker.io/library/postgres@${d}`],
+  ])('%s pinned by digest reports that digest', (image, want) =>
+    expect(imageID(image)).toBe(want),
+  );
+  it('a tag gets a stable digest of its own, on the repository without the tag', () => {
+    expect(imageID('registry:5000/app:1.2')).toMatch(
+      /^registry:5000\/app@sha256:[a-f0-9]{64}$/,
+    );
+    expect(imageID('postgres:15')).toBe(imageID('postgres:15'));
+    expect(imageID('postgres:15')).not.toBe(imageID('postgres:16'));
   });
 });

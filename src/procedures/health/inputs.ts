@@ -1,6 +1,10 @@
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { kubeInputs } from '../../inputs/groups.js';
 import { pushgatewayInput } from '../../inputs/groups-archive.js';
+import {
+  healthCheckInputs,
+  httpTimeoutInput,
+} from '../../inputs/groups-health.js';
 
 /** The health procedure's inputs (names and defaults are a contract). */
 export const healthInputs = {
@@ -18,76 +22,18 @@ export const healthInputs = {
     description:
       'The application Deployment (checked, and restarted by self-heal).',
   }),
-  healthUrl: input.url('health-url', {
-    description: 'URL of the health endpoint. Empty: skip the HTTP check.',
-  }),
-  expectedStatus: input.integer('expected-status', {
-    default: '200',
-    min: 100,
-    max: 599,
-    description: 'HTTP status the health endpoint must answer.',
-  }),
-  timeout: input.duration('timeout', {
-    default: '10s',
-    timer: true,
-    description: 'Timeout of one HTTP attempt.',
-  }),
-  retries: input.integer('retries', {
-    default: '3',
-    min: 0,
-    max: 20,
-    description:
-      'HTTP retries after the first attempt, with exponential backoff.',
-  }),
-  cryptoCheck: input.enumeration(
-    'crypto-check',
-    ['liboqs-python', 'none', 'command'] as const,
-    {
-      default: 'liboqs-python',
-      description:
-        'Post-quantum crypto self-test in one ready pod: liboqs-python (the built-in script), command (crypto-command), or none.',
-    },
-  ),
-  cryptoCommand: input.argv('crypto-command', {
-    description:
-      'For crypto-check command: the argv to exec, as a JSON or YAML list. Exit 0 passes.',
-  }),
-  cryptoAlgorithms: input.listOf(
-    'crypto-algorithms',
-    /^[A-Za-z0-9][A-Za-z0-9_+.-]*$/,
-    'algorithm names such as ML-KEM-768',
-    {
-      default: 'ML-KEM-768,ML-DSA-65',
-      description:
-        'Algorithms that must be enabled; the first KEM and the first signature are exercised.',
-    },
-  ),
-  cryptoContainer: input.optionalKubeName('crypto-container', {
-    description:
-      'Container to run the self-test in. Empty: the first container of the pod.',
-  }),
-  cryptoTimeout: input.duration('crypto-timeout', {
-    default: '60s',
-    timer: true,
-    description: 'Time limit of the crypto self-test.',
-  }),
-  cpuThreshold: input.percent('cpu-threshold', {
-    default: '80%',
-    description:
-      'CPU use above this share of the container limit (else request) makes the service degraded.',
-  }),
-  memoryThreshold: input.percent('memory-threshold', {
-    default: '80%',
-    description:
-      'Memory use above this share of the container limit (else request) makes the service degraded.',
-  }),
-  restartThreshold: input.integer('restart-threshold', {
-    default: '5',
-    min: 1,
-    max: 1_000_000,
-    description:
-      'Container restart count from which a pod is reported degraded.',
-  }),
+  healthUrl: healthCheckInputs.healthUrl,
+  expectedStatus: healthCheckInputs.expectedStatus,
+  timeout: httpTimeoutInput('timeout'),
+  retries: healthCheckInputs.retries,
+  cryptoCheck: healthCheckInputs.cryptoCheck,
+  cryptoCommand: healthCheckInputs.cryptoCommand,
+  cryptoAlgorithms: healthCheckInputs.cryptoAlgorithms,
+  cryptoContainer: healthCheckInputs.cryptoContainer,
+  cryptoTimeout: healthCheckInputs.cryptoTimeout,
+  cpuThreshold: healthCheckInputs.cpuThreshold,
+  memoryThreshold: healthCheckInputs.memoryThreshold,
+  restartThreshold: healthCheckInputs.restartThreshold,
   backupDir: input.directory('backup-dir', {
     description:
       'Directory of backup archives on the runner. Empty: skip the backup check.',

@@ -1,4 +1,5 @@
-import { ConfigurationError, errorMessage } from '../../errors.js';
+import { errorMessage } from '../../errors.js';
+import { checkCryptoCommand } from '../../inputs/groups-health.js';
 import type { Kube } from '../../kube/client.js';
 import { connect } from '../../kube/connect.js';
 import { restartDeployment, waitForRollout } from '../../kube/rollout.js';
@@ -7,7 +8,11 @@ import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { ResultBuilder, worst, type Check } from '../../report/step-result.js';
 import { healthInputs, type HealthOptions } from './inputs.js';
 import { healthValue, pushHealth } from './metrics.js';
-import { healthOf, runChecks, type Health as HealthStatus } from './round.js';
+import {
+  healthOf,
+  runChecks,
+  type Health as HealthStatus,
+} from '../../health/round.js';
 
 export const health = defineProcedure({
   name: 'health',
@@ -21,10 +26,7 @@ export const health = defineProcedure({
   },
   failureOutputs: { status: 'unknown' },
   validate(o) {
-    if (o.cryptoCheck === 'command' && !o.cryptoCommand)
-      throw new ConfigurationError(
-        "input 'crypto-command' is required when crypto-check is command: give the argv as a JSON list",
-      );
+    checkCryptoCommand(o);
   },
   async run(o, ctx) {
     const kube = await connect(o, ctx);

@@ -13,16 +13,24 @@ export interface PodState {
 }
 
 export function fullImage(image: string): string {
-  if (/^[^/]+\.[^/]+\//.test(image) || image.startsWith('localhost'))
-    return image;
+  // The first component names a registry when it has a dot or a port, or is
+  // localhost (the distribution reference's rule).
+  if (/^(?:[^/]*[.:][^/]*|localhost)\//.test(image)) return image;
   return image.includes('/')
     ? `docker.io/${image}`
     : `docker.io/library/${image}`;
 }
 
-function imageID(image: string): string {
-  const repo = fullImage(image).replace(/[:@].*$/, '');
-  return `${repo}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+/**
+ * The kubelet's imageID: repository and the digest the registry served. An
+ * image pinned by digest gets exactly that digest; a tag gets a stable
+ * stand-in digest of its own.
+ */
+export function imageID(image: string): string {
+  const full = fullImage(image);
+  const pinned = /@(sha256:[a-f0-9]{64})$/.exec(full)?.[1];
+  const repo = full.replace(/@.*$/, '').replace(/:[^/]*$/, '');
+  return `${repo}@${pinned ?? `sha256:${createHash('sha256').update(image).digest('hex')}`}`;
 }
 
 function qosClass(pod: Obj): string {

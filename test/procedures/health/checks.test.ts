@@ -4,17 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { backupCheck } from '../../../src/procedures/health/backup-age.js';
+import { backupCheck } from '../../../src/health/backup-age.js';
 import { makeArchive, newIdentity } from '../../archive/make-archive.js';
-import {
-  cryptoArgv,
-  cryptoCheck,
-} from '../../../src/procedures/health/crypto.js';
-import { podsCheck } from '../../../src/procedures/health/pods.js';
-import {
-  resourceCheck,
-  usages,
-} from '../../../src/procedures/health/resources.js';
+import { cryptoArgv, cryptoCheck } from '../../../src/health/crypto.js';
+import { podsCheck } from '../../../src/health/pods.js';
+import { resourceCheck, usages } from '../../../src/health/resources.js';
 import { parseQuantity } from '../../../src/kube/quantity.js';
 import { LocalRunner } from '../../../src/process/runner.js';
 

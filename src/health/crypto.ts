@@ -1,6 +1,6 @@
-import type { CommandRunner } from '../../process/runner.js';
-import { runToEnd } from '../../process/runner.js';
-import type { Check } from '../../report/step-result.js';
+import type { CommandRunner } from '../process/runner.js';
+import { runToEnd } from '../process/runner.js';
+import type { Check } from '../report/step-result.js';
 
 /**
  * The liboqs-python self-test, run as `python3 -c <script> <algorithms...>`

@@ -1,4 +1,4 @@
-import type { Check } from '../../report/step-result.js';
+import type { Check } from '../report/step-result.js';
 
 /** One attempt at the health endpoint. */
 export interface HttpAttempt {

@@ -1,14 +1,48 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Kube } from '../../kube/client.js';
-import { PodRunner } from '../../kube/exec.js';
-import type { HealthOptions } from './inputs.js';
-import type { ProcedureContext } from '../../procedure.js';
-import { worst, type Check } from '../../report/step-result.js';
+import type { Kube } from '../kube/client.js';
+import { PodRunner } from '../kube/exec.js';
+import { worst, type Check } from '../report/step-result.js';
 import { backupCheck } from './backup-age.js';
 import { cryptoArgv, cryptoCheck } from './crypto.js';
 import { checkHttp } from './http.js';
 import { deploymentCheck, isReady, podsCheck } from './pods.js';
 import { resourceCheck, usages, usageTable } from './resources.js';
+
+/** What one round of health checks is given (the health inputs, parsed). */
+export interface HealthCheckOptions {
+  namespace: string;
+  /** Label selector of the application pods. */
+  selector: string;
+  deployment: string;
+  healthUrl: URL | undefined;
+  expectedStatus: number;
+  /** Timeout of one HTTP attempt, ms. */
+  timeout: number;
+  retries: number;
+  cryptoCheck: 'liboqs-python' | 'none' | 'command';
+  cryptoCommand: string[] | undefined;
+  cryptoAlgorithms: string[];
+  cryptoContainer: string | undefined;
+  cryptoTimeout: number;
+  cpuThreshold: number;
+  memoryThreshold: number;
+  restartThreshold: number;
+  /** Directory of backup archives on the runner; undefined: not checked. */
+  backupDir: string | undefined;
+  backupPrefix: string;
+  backupMaxAge: number;
+}
+
+/** What a round needs from the run: its log, clock and sleep. */
+export interface HealthCheckContext {
+  log: {
+    info: (m: string) => void;
+    warning: (m: string) => void;
+    group: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  };
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}
 
 /** The service's status: the worst check decides. */
 export type Health = 'healthy' | 'degraded' | 'unhealthy';
@@ -26,8 +60,8 @@ export function healthOf(checks: Check[]): Health {
 /** One round of every check. Reads only. */
 export async function runChecks(
   kube: Kube,
-  o: HealthOptions,
-  ctx: ProcedureContext,
+  o: HealthCheckOptions,
+  ctx: HealthCheckContext,
 ): Promise<{ checks: Check[]; details: string[] }> {
   const ns = o.namespace;
   const checks: Check[] = [];
@@ -96,9 +130,9 @@ export async function runChecks(
 
 async function selfTest(
   kube: Kube,
-  o: HealthOptions,
+  o: HealthCheckOptions,
   pods: V1Pod[],
-  ctx: ProcedureContext,
+  ctx: HealthCheckContext,
 ): Promise<Check> {
   const threshold = `${o.cryptoAlgorithms.join(', ')} usable`;
   const pod = pods
@@ -146,10 +180,3 @@ async function selfTest(
     }
   });
 }
-
-/**
- * The runbook's daily health check and its self-healing automation: the
- * health endpoint, pods, the Deployment, CPU and memory against limits, a
- * post-quantum self-test in a pod, backup freshness; optional restart and
- * one escalation.
- */

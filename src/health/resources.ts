@@ -1,7 +1,7 @@
 import type { PodMetric, V1Pod } from '@kubernetes/client-node';
-import { formatBytes, formatCpu, parseQuantity } from '../../kube/quantity.js';
-import { table } from '../../report/markdown.js';
-import type { Check } from '../../report/step-result.js';
+import { formatBytes, formatCpu, parseQuantity } from '../kube/quantity.js';
+import { table } from '../report/markdown.js';
+import type { Check } from '../report/step-result.js';
 
 /** One container's usage against its limit (else its request). */
 export interface Usage {

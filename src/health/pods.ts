@@ -1,7 +1,7 @@
 import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
-import { rolloutState } from '../../kube/rollout.js';
-import { table } from '../../report/markdown.js';
-import type { Check } from '../../report/step-result.js';
+import { rolloutState } from '../kube/rollout.js';
+import { table } from '../report/markdown.js';
+import type { Check } from '../report/step-result.js';
 
 /** What is wrong with one pod, if anything. */
 export interface PodIssue {

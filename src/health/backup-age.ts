@@ -1,12 +1,12 @@
 import { createReadStream } from 'node:fs';
-import { DEFAULT_PREFIX, namePattern } from '../../archive/naming.js';
+import { DEFAULT_PREFIX, namePattern } from '../archive/naming.js';
 import {
   listArchives,
   splitFuture,
   type FoundArchive,
-} from '../../archive/retention.js';
-import { verifyArchive } from '../../archive/verify.js';
-import type { Check } from '../../report/step-result.js';
+} from '../archive/retention.js';
+import { verifyArchive } from '../archive/verify.js';
+import type { Check } from '../report/step-result.js';
 
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
