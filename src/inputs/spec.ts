@@ -217,6 +217,30 @@ export const input = {
       },
       undefined as string | undefined,
     ),
+  /**
+   * A command: a JSON or YAML list of strings, or plain words split on
+   * whitespace (no shell, no quoting: use the list form for arguments with
+   * spaces).
+   */
+  commandLine: (name: string, c: Opt) =>
+    make(
+      name,
+      c,
+      'a command as words (python -m module) or a JSON list (["python", "-c", "..."])',
+      (s) =>
+        s.trimStart().startsWith('[')
+          ? p.parseArgv(s, parseYaml)
+          : s.trim().split(/\s+/),
+      undefined as string[] | undefined,
+    ),
+  /** Any other form: its words for errors and docs, its parser, its empty value. */
+  parsed: <T>(
+    name: string,
+    form: string,
+    parse: (raw: string) => T,
+    empty: T,
+    c: Opt,
+  ) => make(name, c, form, parse, empty),
   path: (name: string, c: Opt) =>
     make(
       name,

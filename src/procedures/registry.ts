@@ -4,6 +4,7 @@ import { backupVerify } from './backup-verify/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { health } from './health/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
+import { performance } from './performance/procedure.js';
 import { restore } from './restore/procedure.js';
 import { scale } from './scale/procedure.js';
 
@@ -14,6 +15,7 @@ export const procedures: Record<string, AnyProcedure> = {
   'cert-rotate': certRotate,
   health: health,
   'maintenance-log': maintenanceLog,
+  performance: performance,
   restore: restore,
   scale: scale,
 };
@@ -30,6 +32,7 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'health' },
     { procedure: 'backup', requires: 'destination' },
   ],
+  weekly: [{ procedure: 'performance' }],
   monthly: [{ procedure: 'cert-rotate' }],
 };
 
