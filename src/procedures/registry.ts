@@ -2,6 +2,7 @@ import type { AnyProcedure } from '../procedure.js';
 import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
+import { compliance } from './compliance/procedure.js';
 import { health } from './health/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { performance } from './performance/procedure.js';
@@ -13,6 +14,7 @@ export const procedures: Record<string, AnyProcedure> = {
   backup: backup,
   'backup-verify': backupVerify,
   'cert-rotate': certRotate,
+  compliance: compliance,
   health: health,
   'maintenance-log': maintenanceLog,
   performance: performance,
@@ -33,7 +35,7 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'backup', requires: 'destination' },
   ],
   weekly: [{ procedure: 'performance' }],
-  monthly: [{ procedure: 'cert-rotate' }],
+  monthly: [{ procedure: 'cert-rotate' }, { procedure: 'compliance' }],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */
