@@ -1,6 +1,7 @@
 import type { AnyProcedure } from '../procedure.js';
 import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
+import { capacity } from './capacity/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { compliance } from './compliance/procedure.js';
 import { health } from './health/procedure.js';
@@ -13,6 +14,7 @@ import { scale } from './scale/procedure.js';
 export const procedures: Record<string, AnyProcedure> = {
   backup: backup,
   'backup-verify': backupVerify,
+  capacity: capacity,
   'cert-rotate': certRotate,
   compliance: compliance,
   health: health,
@@ -35,7 +37,12 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'backup', requires: 'destination' },
   ],
   weekly: [{ procedure: 'performance' }],
-  monthly: [{ procedure: 'cert-rotate' }, { procedure: 'compliance' }],
+  monthly: [
+    { procedure: 'cert-rotate' },
+    // From a laptop without Prometheus, capacity is skipped unless asked for.
+    { procedure: 'capacity', requires: 'prometheus-url' },
+    { procedure: 'compliance' },
+  ],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */
