@@ -68,10 +68,12 @@ export function chartNumber(v: number): string {
 
 /** Text inside a quoted Mermaid string: no quotes, no line breaks. */
 function quoted(s: string): string {
-  return `"${s
-    .replace(/["\\]/g, "'")
-    .replace(/[\r\n]+/g, ' ')
-    .slice(0, 100)}"`;
+  // A quote ends the string, a backtick starts Markdown, %% starts a comment.
+  const safe = s
+    .replace(/["\\`]/g, "'")
+    .replace(/%%+/g, '%')
+    .replace(/[\r\n]+/g, ' ');
+  return `"${safe.slice(0, 100)}"`;
 }
 
 /** The chart as a fenced Mermaid block, with a one-line legend under it. */

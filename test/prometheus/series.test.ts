@@ -150,7 +150,7 @@ describe('charts', () => {
   });
   it('renders an xychart with a legend, quotes made safe', () => {
     const md = renderChart({
-      title: 'p95 "scan"',
+      title: 'p95 "scan" `x` 100%%',
       xLabel: 'days',
       x: [-7, 0],
       yLabel: 's',
@@ -163,7 +163,7 @@ describe('charts', () => {
       [
         '```mermaid',
         'xychart-beta',
-        `  title "p95 'scan'"`,
+        `  title "p95 'scan' 'x' 100%"`,
         '  x-axis "days" -7 --> 0',
         '  y-axis "s" 0.95 --> 2.05',
         '  line [1, 2]',
