@@ -239,6 +239,33 @@ export const input = {
       p.parseContainerDir,
       '',
     ),
+  /**
+   * A command: a JSON or YAML list of strings, or plain words split on
+   * whitespace (no shell, no quoting: use the list form for arguments with
+   * spaces). With `none`, the word none turns it off (undefined), since an
+   * empty input means the default.
+   */
+  commandLine: (name: string, c: Opt & { none?: boolean }) =>
+    make(
+      name,
+      c,
+      `a command as words (python -m module) or a JSON list (["python", "-c", "..."])${c.none ? ', or none' : ''}`,
+      (s): string[] | undefined =>
+        c.none && s.trim() === 'none'
+          ? undefined
+          : s.trimStart().startsWith('[')
+            ? p.parseArgv(s, parseYaml)
+            : s.trim().split(/\s+/),
+      undefined as string[] | undefined,
+    ),
+  /** Any other form: its words for errors and docs, its parser, its empty value. */
+  parsed: <T>(
+    name: string,
+    form: string,
+    parse: (raw: string) => T,
+    empty: T,
+    c: Opt,
+  ) => make(name, c, form, parse, empty),
   path: (name: string, c: Opt) =>
     make(
       name,

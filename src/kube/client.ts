@@ -131,4 +131,19 @@ export class Kube {
       throw e;
     }
   }
+
+  /** Node metrics, or undefined when metrics.k8s.io is not served. */
+  async nodeMetrics(): Promise<k8s.NodeMetric[] | undefined> {
+    const metrics = new this.lib.Metrics(this.config);
+    try {
+      const list = await this.call('read node metrics', () =>
+        metrics.getNodeMetrics(),
+      );
+      return list.items;
+    } catch (e) {
+      const code = describeApiError(e).code;
+      if (code === 404 || code === 503 || code === 500) return undefined;
+      throw e;
+    }
+  }
 }

@@ -1,10 +1,13 @@
 import type { AnyProcedure } from '../procedure.js';
 import { backup } from './backup/procedure.js';
 import { backupVerify } from './backup-verify/procedure.js';
+import { capacity } from './capacity/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
+import { compliance } from './compliance/procedure.js';
 import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
+import { performance } from './performance/procedure.js';
 import { restore } from './restore/procedure.js';
 import { rollout } from './rollout/procedure.js';
 import { scale } from './scale/procedure.js';
@@ -13,10 +16,13 @@ import { scale } from './scale/procedure.js';
 export const procedures: Record<string, AnyProcedure> = {
   backup: backup,
   'backup-verify': backupVerify,
+  capacity: capacity,
   'cert-rotate': certRotate,
+  compliance: compliance,
   health: health,
   housekeeping: housekeeping,
   'maintenance-log': maintenanceLog,
+  performance: performance,
   restore: restore,
   rollout: rollout,
   scale: scale,
@@ -35,8 +41,16 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'housekeeping' },
     { procedure: 'backup', requires: 'destination' },
   ],
-  weekly: [{ procedure: 'rollout', requires: 'image' }],
-  monthly: [{ procedure: 'cert-rotate' }],
+  weekly: [
+    { procedure: 'performance' },
+    { procedure: 'rollout', requires: 'image' },
+  ],
+  monthly: [
+    { procedure: 'cert-rotate' },
+    // From a laptop without Prometheus, capacity is skipped unless asked for.
+    { procedure: 'capacity', requires: 'prometheus-url' },
+    { procedure: 'compliance' },
+  ],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */

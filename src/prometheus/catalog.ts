@@ -69,6 +69,66 @@ export const METRICS = {
     name: 'pqc_health_check_status',
     help: 'Outcome of each check of the last health run (label check): 1 ok, 0.5 warning, 0 failed.',
   },
+  performanceRegression: {
+    name: 'pqc_performance_regression',
+    help: '1 if the last performance review found a regression in any query, else 0.',
+  },
+  performanceChange: {
+    name: 'pqc_performance_change_ratio',
+    help: 'Change of the recent mean against the baseline mean at the last performance review (label query; 0.25 = 25% worse in the direction that is worse).',
+  },
+  performanceRecentMean: {
+    name: 'pqc_performance_recent_mean',
+    help: 'Mean of the recent window at the last performance review (label query).',
+  },
+  performanceBaselineMean: {
+    name: 'pqc_performance_baseline_mean',
+    help: 'Mean of the baseline window at the last performance review (label query).',
+  },
+  performanceSuccess: {
+    name: 'pqc_performance_success',
+    help: '1 if the last performance review ran to the end (whatever it found), else 0.',
+  },
+  performanceLastRun: {
+    name: 'pqc_performance_last_run_timestamp_seconds',
+    help: 'Unix time of the last performance review that ran to the end.',
+  },
+  capacityUtilization: {
+    name: 'pqc_capacity_utilization_percent',
+    help: 'Utilisation at the end of the window, from the least-squares line, at the last capacity review (label resource).',
+  },
+  capacityDaysToWarn: {
+    name: 'pqc_capacity_days_until_warn',
+    help: 'Forecast days until the warn-at level at the last capacity review (label resource); 0 when already above, +Inf when not growing.',
+  },
+  capacityDaysToFull: {
+    name: 'pqc_capacity_days_until_full',
+    help: 'Forecast days until 100% at the last capacity review (label resource); +Inf when not growing.',
+  },
+  capacityFitR2: {
+    name: 'pqc_capacity_fit_r_squared',
+    help: 'R squared of the least-squares line behind the forecast at the last capacity review (label resource).',
+  },
+  capacitySuccess: {
+    name: 'pqc_capacity_success',
+    help: '1 if the last capacity review ran to the end, else 0.',
+  },
+  complianceScore: {
+    name: 'pqc_compliance_score',
+    help: 'Compliance score (0-100, checks passed weighted by severity) at the last compliance audit.',
+  },
+  complianceFindings: {
+    name: 'pqc_compliance_findings',
+    help: 'Findings at the last compliance audit (label severity).',
+  },
+  complianceControl: {
+    name: 'pqc_compliance_control_passed',
+    help: 'NIST SP 800-53 control status at the last compliance audit (label control): 1 every check passed, 0 a finding.',
+  },
+  complianceSuccess: {
+    name: 'pqc_compliance_success',
+    help: '1 if the last compliance audit ran to the end and passed its fail-below and fail-on gates, else 0.',
+  },
   lastMaintenance: {
     name: 'pqc_last_maintenance_timestamp',
     help: 'Unix time of the last maintenance run that succeeded.',
@@ -91,12 +151,19 @@ export const METRICS = {
 export const JOBS = {
   backup: 'pqc-ops-backup',
   backupVerify: 'pqc-ops-backup-verify',
+  capacity: 'pqc-ops-capacity',
   certRotate: 'pqc-ops-cert-rotate',
+  compliance: 'pqc-ops-compliance',
   health: 'pqc-ops-health',
   maintenance: 'pqc-ops-maintenance',
+  performance: 'pqc-ops-performance',
 } as const;
 
-/** A gauge of a catalogued metric. */
-export function gauge(m: { name: string; help: string }, value: number): Gauge {
-  return { name: m.name, help: m.help, value };
+/** A gauge of a catalogued metric, with labels when given. */
+export function gauge(
+  m: { name: string; help: string },
+  value: number,
+  labels?: Record<string, string>,
+): Gauge {
+  return { name: m.name, help: m.help, value, ...(labels ? { labels } : {}) };
 }

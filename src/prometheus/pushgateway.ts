@@ -5,31 +5,57 @@
  * success timestamp a previous run pushed (the batch-job convention).
  */
 
-/** One gauge to push. */
+/** One gauge to push; gauges of one name with different labels share HELP and TYPE. */
 export interface Gauge {
   name: string;
   help: string;
   value: number;
+  labels?: Record<string, string>;
 }
 
 function escapeHelp(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
-/** Text exposition of gauges, with HELP and TYPE lines. */
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function sampleValue(v: number): string {
+  return Number.isFinite(v)
+    ? String(v)
+    : v > 0
+      ? '+Inf'
+      : v < 0
+        ? '-Inf'
+        : 'NaN';
+}
+
+function labelSet(labels: Record<string, string> | undefined): string {
+  const e = Object.entries(labels ?? {});
+  for (const [k] of e)
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || k.startsWith('__'))
+      throw new Error(`bad label name ${k}`);
+  return e.length
+    ? `{${e.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}`
+    : '';
+}
+
+/** Text exposition of gauges, with HELP and TYPE lines once per name. */
 export function exposition(gauges: Gauge[]): string {
-  return gauges
-    .map((g) => {
-      if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(g.name))
-        throw new Error(`bad metric name ${g.name}`);
-      const v = Number.isFinite(g.value)
-        ? String(g.value)
-        : g.value > 0
-          ? '+Inf'
-          : g.value < 0
-            ? '-Inf'
-            : 'NaN';
-      return `# HELP ${g.name} ${escapeHelp(g.help)}\n# TYPE ${g.name} gauge\n${g.name} ${v}\n`;
+  const byName = new Map<string, Gauge[]>();
+  for (const g of gauges) {
+    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(g.name))
+      throw new Error(`bad metric name ${g.name}`);
+    byName.set(g.name, [...(byName.get(g.name) ?? []), g]);
+  }
+  return [...byName.values()]
+    .map((gs) => {
+      const g = gs[0];
+      const samples = gs.map(
+        (x) => `${x.name}${labelSet(x.labels)} ${sampleValue(x.value)}\n`,
+      );
+      return `# HELP ${g.name} ${escapeHelp(g.help)}\n# TYPE ${g.name} gauge\n${samples.join('')}`;
     })
     .join('');
 }

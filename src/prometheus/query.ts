@@ -11,6 +11,10 @@ export interface PrometheusTarget {
   basicAuth?: { username: string; password: string };
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Aborts a request in flight (a cancelled run). */
+  signal?: AbortSignal;
+  /** Attempts per request (first try included); default 4. */
+  attempts?: number;
 }
 
 /** One series: its labels and its (unix seconds, value) points. */
@@ -39,6 +43,39 @@ interface ApiAnswer {
   error?: string;
 }
 
+/** The Authorization header of a target, if it has credentials. */
+function authorization(t: PrometheusTarget): string | undefined {
+  if (t.bearerToken) return `Bearer ${t.bearerToken}`;
+  if (t.basicAuth)
+    return `Basic ${Buffer.from(`${t.basicAuth.username}:${t.basicAuth.password}`).toString('base64')}`;
+  return undefined;
+}
+
+/** Longest wait a Retry-After header may impose between two attempts. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+/** Milliseconds a Retry-After header asks for (seconds or an HTTP date), capped. */
+function retryAfterMs(h: string | null): number | undefined {
+  if (!h) return undefined;
+  const s = Number(h);
+  const ms = Number.isFinite(s) ? s * 1000 : Date.parse(h) - Date.now();
+  return Number.isFinite(ms)
+    ? Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS)
+    : undefined;
+}
+
+/** Why a fetch threw, in a few words (ECONNREFUSED, timed out). */
+function fetchFailure(e: unknown, signal?: AbortSignal): string {
+  if (signal?.aborted) return 'cancelled';
+  const err = e as {
+    name?: string;
+    cause?: { code?: string; message?: string };
+  };
+  return err.name === 'TimeoutError'
+    ? 'timed out'
+    : (err.cause?.code ?? err.cause?.message ?? 'connection failed');
+}
+
 async function get(
   t: PrometheusTarget,
   path: string,
@@ -47,38 +84,60 @@ async function get(
   const u = new URL(path, t.url.toString().replace(/\/*$/, '/'));
   for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (t.bearerToken) headers['authorization'] = `Bearer ${t.bearerToken}`;
-  else if (t.basicAuth)
-    headers['authorization'] =
-      `Basic ${Buffer.from(`${t.basicAuth.username}:${t.basicAuth.password}`).toString('base64')}`;
+  const auth = authorization(t);
+  if (auth) headers['authorization'] = auth;
   const sleep = t.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   let last = '';
-  for (let attempt = 0; attempt < 4; attempt++) {
-    if (attempt > 0) await sleep(500 * 2 ** (attempt - 1));
+  let status: number | undefined;
+  let wait = 0;
+  for (let attempt = 0; attempt < (t.attempts ?? 4); attempt++) {
+    if (attempt > 0) await sleep(wait || 500 * 2 ** (attempt - 1));
+    wait = 0;
     let res: Response;
     try {
+      const timeout = AbortSignal.timeout(t.timeoutMs ?? 30_000);
       res = await fetch(u, {
         headers,
-        signal: AbortSignal.timeout(t.timeoutMs ?? 30_000),
+        signal: t.signal ? AbortSignal.any([timeout, t.signal]) : timeout,
       });
     } catch (e) {
-      const err = e as {
-        name?: string;
-        cause?: { code?: string; message?: string };
-      };
-      last =
-        err.name === 'TimeoutError'
-          ? 'timed out'
-          : (err.cause?.code ?? err.cause?.message ?? 'connection failed');
+      last = fetchFailure(e, t.signal);
+      status = undefined;
+      if (t.signal?.aborted) break;
       continue;
     }
     const body = (await res.json().catch(() => undefined)) as
       ApiAnswer | undefined;
     if (res.ok && body?.status === 'success') return body.data;
+    status = res.status;
     last = `HTTP ${res.status}${body?.error ? `: ${body.error}` : ''}`;
+    if (res.ok) last += ': not a Prometheus API answer';
     if (res.status !== 429 && res.status < 500) break;
+    wait = retryAfterMs(res.headers.get('retry-after')) ?? 0;
   }
-  throw new Error(`Prometheus at ${t.url.origin}: ${path}: ${last}`);
+  throw new PrometheusError(
+    `Prometheus at ${t.url.origin}: ${path}: ${last}`,
+    status,
+  );
+}
+
+/** A query that could not be answered (server down, 5xx after retries, 4xx, bad answer). */
+export class PrometheusError extends Error {
+  override readonly name = 'PrometheusError';
+  constructor(
+    message: string,
+    /** HTTP status of the last attempt; undefined when no answer came. */
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+
+  /** The server, not the query, is the problem: no answer, a 5xx or a 429 after every retry. */
+  get serverDown(): boolean {
+    return (
+      this.status === undefined || this.status === 429 || this.status >= 500
+    );
+  }
 }
 
 function toNumber(v: unknown): number {
@@ -101,8 +160,9 @@ export async function queryRange(
     step: String(stepSec),
   });
   if (data?.resultType !== 'matrix')
-    throw new Error(
+    throw new PrometheusError(
       `Prometheus answered ${data?.resultType ?? 'nothing'}, not a matrix, for ${query}`,
+      200,
     );
   return (
     data.result as {
@@ -130,8 +190,9 @@ export async function queryInstant(
     return [{ metric: {}, value: toNumber(v) }];
   }
   if (data?.resultType !== 'vector')
-    throw new Error(
+    throw new PrometheusError(
       `Prometheus answered ${data?.resultType ?? 'nothing'}, not a vector, for ${query}`,
+      200,
     );
   return (
     data.result as {

@@ -126,10 +126,20 @@ describe('pqc-ops CLI (bundle)', () => {
 
   it('cert-rotate is a subcommand, and monthly starts with it (plan mode: nothing written)', async () => {
     sim.clearJournal();
-    const r = await cli(['monthly', '--kubeconfig', sim.kubeconfigPath]);
+    // compliance follows cert-rotate in monthly; its gates are off here.
+    const r = await cli([
+      'monthly',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--fail-below',
+      '0',
+      '--fail-on',
+      'never',
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('### cert-rotate:');
     expect(r.out).toMatch(/#### Certificates \(\d+\)/);
+    expect(r.out).toContain('### compliance:');
     expect(sim.writes()).toEqual([]);
     const single = await cli([
       'cert-rotate',

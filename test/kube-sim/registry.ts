@@ -129,6 +129,17 @@ export const TYPES: ResourceType[] = [
     subresources: ['status', 'scale'],
     categories: all,
   }),
+  // Served for listing and CRUD; no controller creates their pods.
+  t('apps', 'v1', 'statefulsets', 'StatefulSet', true, {
+    shortNames: ['sts'],
+    subresources: ['status', 'scale'],
+    categories: all,
+  }),
+  t('apps', 'v1', 'daemonsets', 'DaemonSet', true, {
+    shortNames: ['ds'],
+    subresources: ['status'],
+    categories: all,
+  }),
   t('coordination.k8s.io', 'v1', 'leases', 'Lease', true),
   t('networking.k8s.io', 'v1', 'networkpolicies', 'NetworkPolicy', true, {
     shortNames: ['netpol'],

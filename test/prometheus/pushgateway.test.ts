@@ -25,6 +25,24 @@ describe('pushgateway client', () => {
     );
   });
 
+  it('writes labelled gauges of one name under one HELP and TYPE, values escaped', () => {
+    const h = 'h';
+    expect(
+      exposition([
+        { name: 'm', help: h, value: 1, labels: { q: 'a"b\\c' } },
+        { name: 'm', help: h, value: Infinity, labels: { q: 'x' } },
+        { name: 'n', help: h, value: NaN },
+      ]),
+    ).toBe(
+      '# HELP m h\n# TYPE m gauge\nm{q="a\\"b\\\\c"} 1\nm{q="x"} +Inf\n# HELP n h\n# TYPE n gauge\nn NaN\n',
+    );
+    expect(() =>
+      exposition([
+        { name: 'm', help: h, value: 1, labels: { 'bad-label': 'x' } },
+      ]),
+    ).toThrow('bad label name bad-label');
+  });
+
   it('encodes grouping-key values with a slash in base64', () => {
     expect(groupUrl(new URL('http://gw:9091/'), 'j', { instance: 'a/b' })).toBe(
       'http://gw:9091/metrics/job/j/instance@base64/YS9i',

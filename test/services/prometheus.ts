@@ -44,6 +44,13 @@ export interface PrometheusOptions {
   ruleFiles?: string[];
   /** Scrape and rule evaluation interval; 1 s when omitted. */
   scrapeIntervalSeconds?: number;
+  /**
+   * History to load before the server starts: OpenMetrics text (ending in
+   * `# EOF`, timestamps in seconds), turned into TSDB blocks by `promtool
+   * tsdb create-blocks-from openmetrics`, as one backfills a real server.
+   * Retention is then a year, so old samples are not deleted at start.
+   */
+  history?: string;
 }
 
 /** One series of an instant-query vector. */
@@ -177,6 +184,25 @@ function configYaml(opts: PrometheusOptions): string {
   return JSON.stringify(config, null, 2);
 }
 
+/** Turns OpenMetrics text into TSDB blocks in `dataDir` with promtool. */
+function createBlocks(file: string, dataDir: string): Promise<void> {
+  const promtool = process.env['PROMTOOL_BIN'] ?? 'promtool';
+  return new Promise((resolve, reject) => {
+    execFile(
+      promtool,
+      ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', file, dataDir],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err)
+          reject(
+            new Error(`promtool tsdb create-blocks-from: ${stdout}${stderr}`),
+          );
+        else resolve();
+      },
+    );
+  });
+}
+
 function checkConfig(file: string): Promise<void> {
   const promtool = process.env['PROMTOOL_BIN'] ?? 'promtool';
   return new Promise((resolve, reject) => {
@@ -224,6 +250,14 @@ export async function startPrometheus(
     removeDir();
     throw e;
   });
+  if (opts.history !== undefined) {
+    const file = join(dir, 'history.om.txt');
+    await writeFile(file, opts.history);
+    await createBlocks(file, join(dir, 'data')).catch((e: unknown) => {
+      removeDir();
+      throw e;
+    });
+  }
   const { daemon, port } = await launch(
     'prometheus',
     process.env['PROMETHEUS_BIN'] ?? 'prometheus',
@@ -232,6 +266,7 @@ export async function startPrometheus(
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${p}`,
       '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=365d',
       '--log.level=warn',
     ],
     dir,
