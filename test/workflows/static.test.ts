@@ -77,6 +77,7 @@ describe('the workflows', () => {
       'health',
       'maintenance-log',
       'restore',
+      'rollout',
       'scale',
     ]);
   });
