@@ -75,6 +75,7 @@ describe('the workflows', () => {
       'backup-verify',
       'cert-rotate',
       'health',
+      'housekeeping',
       'maintenance-log',
       'restore',
       'rollout',
