@@ -1,8 +1,11 @@
 // The third-party actions our workflows use, emulated on the local disk as
 // the runner would run them: actions/checkout copies a repository snapshot
 // at the requested commit, upload-artifact and download-artifact copy
-// directories to and from the run's artifact store. Any other action is an
-// error: a workflow that uses something the tests do not know fails.
+// directories to and from the run's artifact store. The image build's
+// actions (buildx, registry login, build-push, Trivy) are known and pinned
+// but not emulated: a run test that reaches them fails loudly (run the
+// weekly workflow without `image`). Any other action is an error: a workflow
+// that uses something the tests do not know fails.
 import {
   cpSync,
   existsSync,
@@ -51,7 +54,31 @@ export const PINNED: Record<string, { sha: string; tag: string }> = {
     sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
     tag: 'v8.0.1',
   },
+  'docker/setup-buildx-action': {
+    sha: '37fe631027851001ddb9b187196cc803df7f5f0e',
+    tag: 'v4.3.0',
+  },
+  'docker/login-action': {
+    sha: '4907a6ddec9925e35a0a9e82d7399ccc52663121',
+    tag: 'v4.1.0',
+  },
+  'docker/build-push-action': {
+    sha: '53b7df96c91f9c12dcc8a07bcb9ccacbed38856a',
+    tag: 'v7.3.0',
+  },
+  'aquasecurity/trivy-action': {
+    sha: 'ed142fd0673e97e23eac54620cfb913e5ce36c25',
+    tag: 'v0.36.0',
+  },
 };
+
+/** Pinned, but needing docker and a registry: never run by the tests. */
+export const NOT_EMULATED = new Set([
+  'docker/setup-buildx-action',
+  'docker/login-action',
+  'docker/build-push-action',
+  'aquasecurity/trivy-action',
+]);
 
 /**
  * The snapshot of `repository` that `ref` (a SHA, a branch or tag, with or
@@ -83,6 +110,10 @@ export function runBuiltin(
   if (!pin) throw new Error(`the test runner does not know the action ${uses}`);
   if (ref !== pin.sha)
     throw new Error(`${uses}: the tests know ${name} at ${pin.sha} only`);
+  if (NOT_EMULATED.has(name ?? ''))
+    throw new Error(
+      `${uses}: the test runner cannot build or scan images; run this workflow without the input that enables this job`,
+    );
   if (name === 'actions/checkout') return checkout(inputs, ctx);
   if (name === 'actions/upload-artifact') return upload(inputs, ctx);
   return download(inputs, ctx);

@@ -5,7 +5,15 @@
 // kube-sim (RBAC on, each job under its own least-privilege identity), real
 // PostgreSQL, the real Pushgateway, a health endpoint, a webhook receiver and
 // the simulated GitHub API.
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
@@ -26,6 +34,7 @@ import {
 } from '../services/index.js';
 import {
   forbidden,
+  NS,
   PQC_OPS,
   pqcOpsSnapshot,
   startServiceSim,
@@ -119,6 +128,9 @@ describe('daily.yml, weekly.yml and quarterly.yml, run as written', () => {
       'daily/health success',
       'daily/heal skipped',
       'daily/backup success',
+      // No KUBECONFIG_HOUSEKEEPING: planned nothing (a notice), no apply.
+      'daily/housekeeping-plan success',
+      'daily/housekeeping-apply skipped',
       'daily/log success',
     ]);
     expect(run.job('daily').outputs['status']).toMatch(/^(healthy|degraded)$/);
@@ -260,6 +272,9 @@ describe('daily.yml, weekly.yml and quarterly.yml, run as written', () => {
       .job('weekly/backup-verify')
       .steps.find((s) => s.uses?.endsWith('/backup-verify'));
     expect(verify?.outputs['verified']).toBe('true');
+    // No image: no build, no rollout.
+    for (const j of ['build', 'rollout-plan', 'rollout-apply'])
+      expect(weekly.job(`weekly/${j}`).result).toBe('skipped');
     expect(api.issues('your-org', 'pqc-ops').at(-1)?.title).toMatch(
       /\(weekly\)$/,
     );
@@ -282,5 +297,73 @@ describe('daily.yml, weekly.yml and quarterly.yml, run as written', () => {
     expect(
       quarterly.jobs.filter((j) => j.secretsUsed.has('KUBECONFIG_HEAL')),
     ).toEqual([]);
+  }, 300_000);
+
+  it('plans housekeeping with its identity and applies exactly that plan only in the approved environment', async () => {
+    app.respond('/health', { status: 200, body: 'ok' });
+    const old = new Date(Date.now() - 9 * 86_400_000);
+    const logs: string[] = [];
+    for (const p of sim.list('v1', 'Pod', NS)) {
+      if (p.metadata?.labels?.app !== 'pqc-audit') continue;
+      const dir = join(sim.podRoot(NS, p.metadata.name), 'var/log/pqc-audit');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'old.log'), 'x\n'.repeat(1000));
+      utimesSync(join(dir, 'old.log'), old, old);
+      logs.push(join(dir, 'old.log'));
+    }
+    expect(logs.length).toBeGreaterThan(0);
+    const dir = mkdtempSync(join(tmpdir(), 'wf-daily-backups-'));
+    const w = world(dir);
+    const asked: string[] = [];
+    const approveHousekeeping = (approve: boolean) =>
+      new WorkflowRun({
+        ...w,
+        secrets: { ...w.secrets, KUBECONFIG_HOUSEKEEPING: kube.housekeeping },
+        approve: (env, job) => {
+          asked.push(`${job} in ${env}`);
+          return approve;
+        },
+      });
+
+    // Rejected: planned, nothing changed.
+    const rejected = approveHousekeeping(false);
+    await rejected.run('.github/workflows/daily.yml');
+    expect(rejected.job('daily/housekeeping-plan').result).toBe('success');
+    expect(
+      Number(rejected.job('daily/housekeeping-plan').outputs['changes']),
+    ).toBeGreaterThan(0);
+    expect(asked).toEqual(['daily/housekeeping-apply in production']);
+    expect(rejected.job('daily/housekeeping-apply').result).not.toBe('success');
+    for (const l of logs) expect(existsSync(l)).toBe(true);
+
+    // Approved: the plan job's plan, applied by its sha256.
+    sim.clearJournal();
+    const run = approveHousekeeping(true);
+    const r = await run.run('.github/workflows/daily.yml');
+    expect(r.result, run.log.join('\n')).toBe('success');
+    const plan = run
+      .job('daily/housekeeping-plan')
+      .steps.find((s) => s.uses?.endsWith('/housekeeping'));
+    const apply = run
+      .job('daily/housekeeping-apply')
+      .steps.find((s) => s.uses?.endsWith('/housekeeping'));
+    expect(plan?.inputs['mode']).toBe('plan');
+    expect(plan?.inputs['postgres-selector']).toBe('app=postgres');
+    expect(apply?.inputs['mode']).toBe('apply');
+    expect(apply?.inputs['plan-sha256']).toBe(plan?.outputs['plan-sha256']);
+    expect(apply?.outputs['applied']).toBe('true');
+    expect(run.job('daily/housekeeping-apply').environment).toBe('production');
+    for (const l of logs) {
+      expect(existsSync(l)).toBe(false);
+      expect(existsSync(`${l}.gz`)).toBe(true);
+    }
+    expect(forbidden(sim)).toEqual([]);
+    expect(
+      run.jobs
+        .filter((j) => j.secretsUsed.has('KUBECONFIG_HOUSEKEEPING'))
+        .map((j) => j.path)
+        .sort(),
+    ).toEqual(['daily/housekeeping-apply', 'daily/housekeeping-plan']);
+    expect(run.job('daily/log').result).toBe('success');
   }, 300_000);
 });

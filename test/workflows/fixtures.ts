@@ -110,6 +110,8 @@ export interface Identities {
   certRotate: string;
   /** deploy/rbac/scale.yaml */
   scale: string;
+  /** deploy/rbac/housekeeping.yaml */
+  housekeeping: string;
 }
 
 /**
@@ -185,6 +187,7 @@ export async function startServiceSim(
       ...manifests('deploy/rbac/health.yaml'),
       ...manifests('deploy/rbac/cert-rotate.yaml'),
       ...manifests('deploy/rbac/scale.yaml'),
+      ...manifests('deploy/rbac/housekeeping.yaml'),
     ],
   });
   await sim.settle();
@@ -198,6 +201,7 @@ export async function startServiceSim(
       heal: kc('pqc-ops-health'),
       certRotate: kc('pqc-ops-cert-rotate'),
       scale: kc('pqc-ops-scale'),
+      housekeeping: kc('pqc-ops-housekeeping'),
     },
   };
 }

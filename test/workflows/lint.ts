@@ -41,6 +41,8 @@ const MUTATING: Record<string, (w: Record<string, unknown>) => boolean> = {
   scale: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   restore: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   'cert-rotate': (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
+  housekeeping: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
+  rollout: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   health: (w) => w['self-heal'] !== undefined && w['self-heal'] !== false,
 };
 

@@ -75,8 +75,10 @@ describe('the workflows', () => {
       'backup-verify',
       'cert-rotate',
       'health',
+      'housekeeping',
       'maintenance-log',
       'restore',
+      'rollout',
       'scale',
     ]);
   });
