@@ -42,7 +42,8 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'backup', requires: 'destination' },
   ],
   weekly: [
-    { procedure: 'performance' },
+    // From a laptop without Prometheus, performance is skipped unless asked for.
+    { procedure: 'performance', requires: 'prometheus-url' },
     { procedure: 'rollout', requires: 'image' },
   ],
   monthly: [

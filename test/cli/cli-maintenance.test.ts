@@ -25,6 +25,8 @@ function cli(
     process.execPath,
     [join(root, 'dist', 'cli', 'index.js'), ...args],
     {
+      // plans and results land in the working directory: never the repository
+      cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
       env: {
         PATH: process.env['PATH'] ?? '',
         RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),

@@ -83,6 +83,8 @@ describe('pqc-ops monthly', () => {
         '--json',
       ],
       {
+        // plans and results land in the working directory: never the repository
+        cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
         env: {
           PATH: process.env['PATH'] ?? '',
           RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),

@@ -94,6 +94,8 @@ describe('pqc-ops weekly', () => {
         prom.url,
       ],
       {
+        // plans and results land in the working directory: never the repository
+        cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
         env: {
           PATH: process.env['PATH'] ?? '',
           RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
