@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { openRegularFileSync } from '../process/read-file.js';
 import { decryptStream } from './age.js';
+import { decompressFrames } from './zstd.js';
 import { ByteReader } from './byte-reader.js';
 import { validateManifest, MEMBERS, type Manifest } from './manifest.js';
 import { BLOCK, isZeroBlock, paxSize, parseHeader } from './tar.js';
@@ -15,19 +16,65 @@ export interface MemberStream {
 }
 
 /**
- * Opens an archive file as a plaintext byte stream: decrypted (and
- * authenticated chunk by chunk) when it ends in `.age`.
+ * Opens an archive file as a stream of tar bytes: decrypted (and
+ * authenticated chunk by chunk) when it ends in `.age`, decompressed when it
+ * is zstd (`.tar.zst`, recognised by its content).
  */
-export function openArchive(path: string, identities: string[]): Readable {
+export function openArchive(
+  path: string,
+  identities: string[],
+): AsyncIterable<Buffer> {
   if (path.endsWith('.age') && identities.length === 0)
     throw new Error(`${path} is encrypted: give input 'age-identity'`);
   // Regular files only: a device (/dev/zero) or a FIFO would never end.
   const fd = openRegularFileSync(path, `the archive ${path}`);
   const file = createReadStream(path, { fd, highWaterMark: 256 * 1024 });
-  if (!path.endsWith('.age')) return file;
+  return openArchiveStream(file, path, identities);
+}
+
+/**
+ * An archive's bytes (a file, an object being downloaded) as tar bytes:
+ * decrypted when `name` ends in `.age`, decompressed when zstd.
+ */
+export function openArchiveStream(
+  src: Readable,
+  name: string,
+  identities: string[],
+): AsyncIterable<Buffer> {
+  if (!name.endsWith('.age')) return maybeZstd(src);
+  if (identities.length === 0)
+    throw new Error(`${name} is encrypted: give input 'age-identity'`);
   const dec = decryptStream(identities);
-  file.on('error', (e) => dec.destroy(e));
-  return file.pipe(dec);
+  src.on('error', (e) => dec.destroy(e));
+  return maybeZstd(src.pipe(dec));
+}
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** The bytes, decompressed when they start like a zstd frame. */
+async function* maybeZstd(
+  src: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Buffer> {
+  const it = src[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let have = 0;
+  while (have < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    head.push(b);
+    have += b.length;
+  }
+  const rest = (async function* () {
+    yield* head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    }
+  })();
+  const zstd = Buffer.concat(head).subarray(0, 4).equals(ZSTD_MAGIC);
+  yield* zstd ? decompressFrames(rest) : rest;
 }
 
 /**

@@ -45,7 +45,7 @@ export async function locateArchive(o: {
   return { path: newest.path, at: newest.at, future };
 }
 
-/** The prefix an archive name carries (`<prefix>_YYYYmmdd_HHMMSS.tar[.age]`), else `fallback`. */
+/** The prefix an archive name carries (`<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]`), else `fallback`. */
 export function prefixOf(path: string, fallback: string): string {
   return parseAnyArchiveName(basename(path))?.prefix ?? fallback;
 }

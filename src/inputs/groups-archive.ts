@@ -58,7 +58,7 @@ export const archiveLocationInputs = {
   prefix: input.requiredString('prefix', {
     default: 'pqc-audit-backup',
     description:
-      'Archive name prefix: archives are <prefix>_<YYYYmmdd_HHMMSS>.tar, with .age appended when encrypted.',
+      'Archive name prefix: archives are <prefix>_<YYYYmmdd_HHMMSS>.tar, then .zst when compressed with zstd and .age when encrypted.',
   }),
 };
 

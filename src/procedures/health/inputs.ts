@@ -94,7 +94,7 @@ export const healthInputs = {
   backupPrefix: input.requiredString('backup-prefix', {
     default: 'pqc-audit-backup',
     description:
-      "Prefix of the archives in backup-dir (<prefix>_YYYYmmdd_HHMMSS.tar[.age]): other files, and other prefixes such as restore's safety backups, do not count.",
+      "Prefix of the archives in backup-dir (<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]): other files, and other prefixes such as restore's safety backups, do not count.",
   }),
   backupMaxAge: input.duration('backup-max-age', {
     default: '24h',
