@@ -4,6 +4,7 @@ import {
   archiveLocationInputs,
   databaseInputs,
   pushgatewayInput,
+  s3Inputs,
 } from '../../inputs/groups-archive.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { COMPRESSIONS } from '../../archive/naming.js';
@@ -30,8 +31,9 @@ export const backupInputs = {
   destination: input.requiredString('destination', {
     default: undefined,
     description:
-      'Directory on the runner the archive is written to (created if missing).',
+      'Where the archive is written: a directory on the runner (created if missing), or s3://bucket/optional/prefix/, streamed as a multipart upload (see the s3-* inputs).',
   }),
+  ...s3Inputs,
   prefix: archiveLocationInputs.prefix,
   compression: input.enumeration('compression', COMPRESSIONS, {
     default: 'pg',

@@ -1,0 +1,158 @@
+// backup to a bucket: streamed as a multipart upload into a real S3 server we
+// did not write (s3rver), read back with an independent client (the AWS
+// CLI), decrypted with the age CLI, extracted with GNU tar, restored with
+// pg_restore.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as age from 'age-encryption';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { backup } from '../../../src/procedures/backup/procedure.js';
+import {
+  startPostgres,
+  startPushgateway,
+  startS3,
+  type PgServer,
+  type Pushgateway,
+  type S3Server,
+} from '../../services/index.js';
+import {
+  fingerprint,
+  run,
+  runProcedure,
+  seedDatabase,
+} from '../../helpers/procedure.js';
+
+let pg: PgServer;
+let gw: Pushgateway;
+let s3: S3Server;
+let before: Record<string, string>;
+
+beforeAll(async () => {
+  [pg, gw, s3] = await Promise.all([
+    startPostgres(),
+    startPushgateway(),
+    startS3(['backups', 'other']),
+  ]);
+  await seedDatabase(pg, 'pqc_audit');
+  // Random bytes pg_dump cannot compress: about 13 MB, several 5 MiB parts.
+  await pg.psql(
+    `CREATE TABLE public.blobs AS SELECT i, decode(md5(random()::text) || md5(random()::text) || md5(random()::text) || md5(random()::text), 'hex') AS b FROM generate_series(1, 200000) i`,
+    'pqc_audit',
+  );
+  before = await fingerprint(pg, 'pqc_audit');
+});
+afterAll(async () => {
+  await Promise.all([pg?.destroy(), gw?.stop(), s3?.stop()]);
+});
+beforeEach(async () => {
+  await s3.reset();
+  // The SDK's default credential chain reads the environment (test/setup.ts
+  // restores it after each test).
+  Object.assign(process.env, s3.env());
+});
+
+const inputs = (extra: Record<string, string> = {}) => ({
+  'database-url': pg.url('pqc_audit'),
+  include: 'database',
+  's3-endpoint': s3.endpoint,
+  's3-force-path-style': 'true',
+  's3-part-size': '5MiB',
+  'pushgateway-url': gw.url,
+  ...extra,
+});
+
+describe('backup to a bucket', () => {
+  it('uploads in parts; aws s3 cp, age -d, tar -x and pg_restore give the same data', async () => {
+    const identity = await age.generateX25519Identity();
+    const ex = await runProcedure(
+      backup,
+      inputs({
+        destination: 's3://backups/daily/pqc/',
+        'age-recipients': await age.identityToRecipient(identity),
+      }),
+    );
+    expect(ex.failure).toBeUndefined();
+    expect(ex.result.status).toBe('ok');
+    const url = ex.outputs['archive'];
+    expect(url).toMatch(
+      /^s3:\/\/backups\/daily\/pqc\/pqc-audit-backup_\d{8}_\d{6}\.tar\.age$/,
+    );
+    const log = await s3.log();
+    const parts = log.filter((r) => r.op === 'UploadPart');
+    expect(parts.length).toBeGreaterThan(1);
+    expect(log.filter((r) => r.op === 'CompleteMultipartUpload')).toHaveLength(
+      1,
+    );
+    // Part 1 holds the manifest, filled in at the end: it goes up after
+    // part 2 (and the last part after it).
+    const order = parts.map((r) => r.query['partNumber']);
+    expect(order.indexOf('1')).toBeGreaterThan(order.indexOf('2'));
+    expect(await s3.uploads()).toEqual([]);
+
+    const dir = mkdtempSync(join(tmpdir(), 'bk-s3-rt-'));
+    const cp = await s3.aws(['s3', 'cp', url, join(dir, 'archive.tar.age')]);
+    expect(cp.code, cp.stderr).toBe(0);
+    writeFileSync(join(dir, 'key'), identity + '\n', { mode: 0o600 });
+    const x = await run(
+      'sh',
+      [
+        '-c',
+        'age -d -i key archive.tar.age | tar -xf - && sha256sum -c manifest.sha256 && sha256sum archive.tar.age',
+      ],
+      { cwd: dir },
+    );
+    expect(x.code, x.stderr.toString()).toBe(0);
+    expect(x.stdout.toString()).toContain(ex.outputs['sha256']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'archive.tar.age',
+      'database.dump',
+      'key',
+      'manifest.json',
+      'manifest.sha256',
+    ]);
+    await pg.createDatabase('from_bucket');
+    const r = await run(
+      'pg_restore',
+      ['-d', 'from_bucket', join(dir, 'database.dump')],
+      { env: { ...process.env, ...pg.env() } },
+    );
+    expect(r.stderr).toBe('');
+    expect(await fingerprint(pg, 'from_bucket')).toEqual(before);
+    expect(
+      await gw.sample('pqc_backup_success', { job: 'pqc-ops-backup' }),
+    ).toBe(1);
+  });
+
+  it('compression: zstd to a bucket: aws s3 cp - | zstd -d | tar -x reads it', async () => {
+    const ex = await runProcedure(
+      backup,
+      inputs({ destination: 's3://backups', compression: 'zstd' }),
+    );
+    expect(ex.failure).toBeUndefined();
+    expect(ex.outputs['archive']).toMatch(
+      /^s3:\/\/backups\/pqc-audit-backup_\d{8}_\d{6}\.tar\.zst$/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'bk-s3-zst-'));
+    const x = await run(
+      'sh',
+      [
+        '-c',
+        `aws --endpoint-url "$1" s3 cp "$0" - | zstd -dc | tar -xf - && sha256sum -c manifest.sha256`,
+        ex.outputs['archive'],
+        s3.endpoint,
+      ],
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          ...s3.env(),
+          AWS_CONFIG_FILE: '/dev/null',
+          AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+        },
+      },
+    );
+    expect(x.code, x.stderr.toString()).toBe(0);
+    expect(readdirSync(dir)).toContain('database.dump');
+  });
+});
