@@ -13,7 +13,7 @@ import {
 
 /** Parts of a file archive: small, since a file has no minimum part size. */
 const FILE_LAYOUT: PartLayout = {
-  partSize: 8 * 1024 * 1024,
+  partSize: 2 * 1024 * 1024,
   minPartSize: 1024 * 1024,
   maxParts: Number.MAX_SAFE_INTEGER,
   inFlight: 2,

@@ -53,7 +53,7 @@ export interface Hole {
 interface HoleState extends Hole {
   /** Resolves once the hole has reached the cutter. */
   placed: Promise<void>;
-  frags: { buf: Buffer; from: number; part: OpenPart }[];
+  frags: { part: OpenPart; at: number; from: number; len: number }[];
 }
 
 interface OpenPart {
@@ -61,7 +61,8 @@ interface OpenPart {
   /** Offset in the (compressed) plaintext stream. */
   start: number;
   len: number;
-  bufs: Buffer[];
+  /** The part's bytes: one buffer, so storing it copies nothing. */
+  buf: Buffer;
   unfilled: number;
   /** Set by the first hole: the part is cut here, to hold little. */
   holeTarget?: number;
@@ -73,7 +74,7 @@ function asError(e: unknown): Error {
 }
 
 /** zstd frames of this much plaintext are compressed independently. */
-export const FRAME_SIZE = 4 * 1024 * 1024;
+export const FRAME_SIZE = 2 * 1024 * 1024;
 
 /** Settings of a PartWriter. */
 export interface PartWriterOptions {
@@ -106,7 +107,7 @@ export class PartWriter {
   constructor(o: PartWriterOptions) {
     this.cut = new Cutter(o);
     this.zstd = o.zstd;
-    this.maxFrames = o.frames ?? 3;
+    this.maxFrames = o.frames ?? 2;
     this.frameSize = o.frameSize ?? FRAME_SIZE;
   }
 
@@ -229,7 +230,7 @@ class Cutter {
     while (off < b.length) {
       const part = await this.room();
       const n = Math.min(b.length - off, this.target(part) - part.len);
-      part.bufs.push(b.subarray(off, off + n));
+      b.copy(part.buf, part.len, off, off + n);
       part.len += n;
       this.offset += n;
       off += n;
@@ -242,16 +243,21 @@ class Cutter {
       const part = await this.room();
       // The first hole of a part cuts it at minPartSize (or the next chunk
       // boundary past what it holds), so the part kept in memory stays small.
-      part.holeTarget ??= Math.max(
-        this.o.layout.minPartSize,
-        Math.ceil((part.len + 1) / AGE_CHUNK) * AGE_CHUNK,
-      );
+      if (part.holeTarget === undefined) {
+        part.holeTarget = Math.max(
+          this.o.layout.minPartSize,
+          Math.ceil((part.len + 1) / AGE_CHUNK) * AGE_CHUNK,
+        );
+        if (part.holeTarget < part.buf.length) {
+          const small = Buffer.allocUnsafe(part.holeTarget);
+          part.buf.copy(small, 0, 0, part.len);
+          part.buf = small;
+        }
+      }
       const n = Math.min(size - from, this.target(part) - part.len);
-      const buf = Buffer.alloc(n);
-      part.bufs.push(buf);
+      h.frags.push({ part, at: part.len, from, len: n });
       part.len += n;
       part.unfilled++;
-      h.frags.push({ buf, from, part });
       this.offset += n;
       from += n;
     }
@@ -259,7 +265,7 @@ class Cutter {
 
   async fill(h: HoleState, bytes: Buffer): Promise<void> {
     for (const f of h.frags) {
-      bytes.copy(f.buf, 0, f.from, f.from + f.buf.length);
+      bytes.copy(f.part.buf, f.at, f.from, f.from + f.len);
       f.part.unfilled--;
       if (f.part.unfilled === 0 && f.part !== this.cur) {
         this.held--;
@@ -313,7 +319,7 @@ class Cutter {
         n: this.count,
         start: this.offset,
         len: 0,
-        bufs: [],
+        buf: Buffer.allocUnsafe(this.o.layout.partSize),
         unfilled: 0,
         final: false,
       };
@@ -328,15 +334,11 @@ class Cutter {
       await Promise.race(this.inFlight);
     this.throwIfFailed();
     const { data, offset } = this.seal(p);
-    p.bufs = [];
-    const h = createHash('sha256');
-    let size = 0;
-    for (const b of data) {
-      h.update(b);
-      size += b.length;
-    }
-    const rec: PartRecord = { n: p.n, offset, size, sha256: h.digest('hex') };
-    const job = this.o.sink.put(p.n, offset, data, size).then(
+    p.buf = Buffer.alloc(0);
+    const size = data.length;
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    const rec: PartRecord = { n: p.n, offset, size, sha256 };
+    const job = this.o.sink.put(p.n, offset, [data], size).then(
       () => {
         this.records.push(rec);
       },
@@ -348,25 +350,27 @@ class Cutter {
     this.inFlight.add(tracked);
   }
 
-  /** The part's bytes as stored, and where they start. */
-  private seal(p: OpenPart): { data: Buffer[]; offset: number } {
+  /** The part's bytes as stored (one buffer), and where they start. */
+  private seal(p: OpenPart): { data: Buffer; offset: number } {
     const s = this.o.sealer;
-    if (!s) return { data: p.bufs, offset: p.start };
+    const plain = p.buf.subarray(0, p.len);
+    if (!s) return { data: plain, offset: p.start };
     if (p.start % AGE_CHUNK !== 0)
       throw new Error('archive writer: a part does not start on a chunk');
-    const plain =
-      p.bufs.length === 1 && p.bufs[0] ? p.bufs[0] : Buffer.concat(p.bufs);
     const first = p.start / AGE_CHUNK;
-    const data: Buffer[] = p.n === 1 ? [s.prefix] : [];
-    let i = 0;
-    do {
-      const chunk = plain.subarray(i, i + AGE_CHUNK);
-      const last = p.final && i + AGE_CHUNK >= plain.length;
-      data.push(...s.seal(first + i / AGE_CHUNK, chunk, last));
-      i += AGE_CHUNK;
-    } while (i < plain.length);
+    const chunks = Math.max(1, Math.ceil(plain.length / AGE_CHUNK));
+    const head = p.n === 1 ? s.prefix.length : 0;
+    const out = Buffer.allocUnsafe(head + plain.length + chunks * AGE_TAG);
+    if (p.n === 1) s.prefix.copy(out, 0);
+    let at = head;
+    for (let c = 0; c < chunks; c++) {
+      const i = c * AGE_CHUNK;
+      const last = p.final && c === chunks - 1;
+      for (const b of s.seal(first + c, plain.subarray(i, i + AGE_CHUNK), last))
+        at += b.copy(out, at);
+    }
     const offset =
       p.n === 1 ? 0 : s.prefix.length + first * (AGE_CHUNK + AGE_TAG);
-    return { data, offset };
+    return { data: out, offset };
   }
 }

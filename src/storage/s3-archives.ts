@@ -38,12 +38,13 @@ export async function archiveBucket(
   loc: BucketLocation,
   s: S3Settings,
   signal?: AbortSignal,
+  pageSize = 1000,
 ): Promise<ArchiveBucket> {
   const { client, sdk } = await s3Client(s);
   const url = bucketUrl(loc);
   return {
     url,
-    list: (prefix) => listArchives(client, sdk, loc, prefix, signal),
+    list: (prefix) => listArchives(client, sdk, loc, prefix, signal, pageSize),
     async open(objectUrl) {
       const key = keyOf(loc, objectUrl);
       const r = await client
@@ -82,6 +83,7 @@ async function listArchives(
   loc: BucketLocation,
   prefix: string,
   signal: AbortSignal | undefined,
+  pageSize: number,
 ): Promise<BucketArchive[]> {
   const out: BucketArchive[] = [];
   let token: string | undefined;
@@ -92,6 +94,7 @@ async function listArchives(
           Bucket: loc.bucket,
           Prefix: `${loc.keyPrefix}${prefix}_`,
           ContinuationToken: token,
+          MaxKeys: pageSize,
         }),
         { abortSignal: signal },
       )

@@ -17,6 +17,21 @@ export const MIN_PART = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 /** Parts uploading at once: memory is about (this + 3) x the part size. */
 export const PARTS_IN_FLIGHT = 2;
+/**
+ * On a cancel, parts already on the wire get this long to finish before
+ * their requests are cut: a part cut off may still land after the abort
+ * (S3 says so), which would leave it orphaned.
+ */
+export const CANCEL_PART_GRACE_MS = 4_000;
+
+/** A signal that follows `signal`, `delayMs` later. */
+function delayed(signal: AbortSignal, delayMs: number): AbortSignal {
+  const c = new AbortController();
+  const fire = () => setTimeout(() => c.abort(signal.reason), delayMs).unref();
+  if (signal.aborted) fire();
+  else signal.addEventListener('abort', fire, { once: true });
+  return c.signal;
+}
 
 /** A bucket as an archive target: one multipart upload per archive. */
 export async function bucketTarget(
@@ -62,8 +77,12 @@ interface Upload {
   UploadId: string;
   url: string;
   signal: AbortSignal;
+  /** Part requests: cut only CANCEL_PART_GRACE_MS after a cancel. */
+  partSignal: AbortSignal;
   etags: Map<number, string>;
   completed: boolean;
+  /** Whether a part request was cut off (it may still land). */
+  cutOff: boolean;
 }
 
 async function beginUpload(
@@ -101,8 +120,10 @@ async function beginUpload(
     UploadId: created.UploadId ?? '',
     url,
     signal,
+    partSignal: delayed(signal, CANCEL_PART_GRACE_MS),
     etags: new Map(),
     completed: false,
+    cutOff: false,
   };
   return {
     layout: {
@@ -134,9 +155,10 @@ async function putPart(
         Body: data.length === 1 ? data[0] : Buffer.concat(data, size),
         ContentLength: size,
       }),
-      { abortSignal: u.signal },
+      { abortSignal: u.partSignal },
     )
     .catch((e: unknown) => {
+      if (u.partSignal.aborted) u.cutOff = true;
       throw s3Error(e, `uploading part ${n} of ${u.url}`);
     });
   u.etags.set(n, r.ETag ?? '');
@@ -203,11 +225,19 @@ async function abort(u: Upload): Promise<string | undefined> {
       (e: unknown) =>
         `${s3Error(e, `deleting the unverified ${url}`).message}: delete it by hand`,
     );
-  return u.client
-    .send(new u.sdk.AbortMultipartUploadCommand({ Bucket, Key, UploadId }))
-    .then(
-      () => undefined,
-      (e: unknown) =>
-        `${s3Error(e, `aborting the multipart upload ${UploadId} of ${url}`).message}: its parts stay until a lifecycle rule (AbortIncompleteMultipartUpload) removes them`,
-    );
+  const once = () =>
+    u.client
+      .send(new u.sdk.AbortMultipartUploadCommand({ Bucket, Key, UploadId }))
+      .then(
+        () => undefined,
+        (e: unknown) =>
+          (e as { name?: string }).name === 'NoSuchUpload'
+            ? undefined
+            : `${s3Error(e, `aborting the multipart upload ${UploadId} of ${url}`).message}: its parts stay until a lifecycle rule (AbortIncompleteMultipartUpload) removes them`,
+      );
+  const first = await once();
+  if (first || !u.cutOff) return first;
+  // A part whose request was cut off may land after the abort: abort again.
+  await new Promise((r) => setTimeout(r, 1000));
+  return once();
 }

@@ -101,7 +101,12 @@ srv.middleware.unshift(async (ctx, next) => {
       ),
     ),
   });
-  const i = faults.findIndex((f) => f.op === op || f.op === '*');
+  const i = faults.findIndex(
+    (f) =>
+      (f.op === op || f.op === '*') &&
+      (!f.ifHeader ||
+        Object.keys(ctx.headers).some((h) => h.startsWith(f.ifHeader))),
+  );
   if (i !== -1) {
     const f = faults[i];
     if (--f.times <= 0) faults.splice(i, 1);

@@ -16,6 +16,8 @@ export interface S3Fault {
   /** Cut the connection after the first bytes of the request body. */
   drop?: boolean;
   delayMs?: number;
+  /** Only requests with a header starting with this (a store that refuses unknown headers). */
+  ifHeader?: string;
 }
 
 /** One request as the server saw it. */
@@ -58,6 +60,9 @@ export async function startS3(buckets: string[]): Promise<S3Server> {
   const daemon = spawnDaemon(
     process.execPath,
     [
+      // s3rver's list continuation tokens use DES, which OpenSSL 3 keeps in
+      // its legacy provider.
+      '--openssl-legacy-provider',
       join(import.meta.dirname, 's3-server.mjs'),
       dir,
       String(port),

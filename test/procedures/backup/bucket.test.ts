@@ -2,12 +2,14 @@
 // did not write (s3rver), read back with an independent client (the AWS
 // CLI), decrypted with the age CLI, extracted with GNU tar, restored with
 // pg_restore.
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { archiveName } from '../../../src/archive/naming.js';
 import { backup } from '../../../src/procedures/backup/procedure.js';
+import { archiveBucket } from '../../../src/storage/s3-archives.js';
 import {
   startPostgres,
   startPushgateway,
@@ -155,4 +157,120 @@ describe('backup to a bucket', () => {
     expect(x.code, x.stderr.toString()).toBe(0);
     expect(readdirSync(dir)).toContain('database.dump');
   });
+
+  it('retention over 100 archives: exactly the expired ones of this prefix are deleted; foreign objects, deeper keys and other prefixes are untouched', async () => {
+    const now = Date.now();
+    const src = mkdtempSync(join(tmpdir(), 'bk-s3-ret-'));
+    mkdirSync(join(src, 'sub'));
+    const ours: { name: string; days: number }[] = [];
+    for (let i = 0; i < 100; i++) {
+      // 0.5 to 99.5 days old, every kind of name.
+      const days = i + 0.5;
+      const name = archiveName(
+        'pqc-audit-backup',
+        new Date(now - days * 86_400_000),
+        i % 2 === 0,
+        i % 3 === 0 ? 'zstd' : 'pg',
+      );
+      ours.push({ name, days });
+      writeFileSync(join(src, name), `archive ${i}`);
+    }
+    const old = archiveName(
+      'pqc-audit-backup',
+      new Date(now - 400 * 86_400_000),
+      false,
+    );
+    const foreign = [
+      'notes.txt',
+      old.replace('.tar', '.tar.gz'),
+      `${old}.tmp-abcdef`,
+      old.replace('pqc-audit-backup', 'pqc-audit-emergency'),
+      old.replace('pqc-audit-backup', 'pqc-audit-backup-x'),
+      `sub/${old}`,
+    ];
+    for (const f of foreign) writeFileSync(join(src, f), 'not ours');
+    const cp = await s3.aws([
+      's3',
+      'cp',
+      '--recursive',
+      '--quiet',
+      src,
+      's3://backups/ret/',
+    ]);
+    expect(cp.code, cp.stderr).toBe(0);
+    const elsewhere = await s3.aws([
+      's3',
+      'cp',
+      '--quiet',
+      join(src, old.replace('pqc-audit-backup', 'pqc-audit-emergency')),
+      `s3://backups/other/${old}`,
+    ]);
+    expect(elsewhere.code).toBe(0);
+    const inOther = await s3.aws([
+      's3',
+      'cp',
+      '--quiet',
+      join(src, 'notes.txt'),
+      `s3://other/ret/${old}`,
+    ]);
+    expect(inOther.code).toBe(0);
+
+    // The listing pages through (7 keys a page) and finds every archive.
+    const bucket = await archiveBucket(
+      { bucket: 'backups', keyPrefix: 'ret/' },
+      {
+        forcePathStyle: true,
+        checksum: 'when-required',
+        partSize: 5 * 1024 * 1024,
+        endpoint: s3.endpoint,
+      },
+      undefined,
+      7,
+    );
+    expect((await bucket.list('pqc-audit-backup')).map((a) => a.name)).toEqual(
+      ours.map((o) => o.name),
+    );
+    expect(
+      (await s3.log()).filter((r) => r.op === 'ListObjects').length,
+    ).toBeGreaterThan(14);
+
+    const ex = await runProcedure(
+      backup,
+      inputs({
+        destination: 's3://backups/ret/',
+        'retention-days': '30',
+        'keep-last': '3',
+      }),
+    );
+    expect(ex.failure).toBeUndefined();
+    const ls = await s3.aws(['s3', 'ls', '--recursive', 's3://backups/']);
+    const left = ls.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(/\s+/).slice(3).join(' '))
+      .sort();
+    const kept = ours.filter((o) => o.days < 30).map((o) => `ret/${o.name}`);
+    expect(left).toEqual(
+      [
+        ex.outputs['archive'].replace('s3://backups/', ''),
+        ...kept,
+        ...foreign.map((f) => `ret/${f}`),
+        `other/${old}`,
+      ].sort(),
+    );
+    expect(ex.result.changes).toHaveLength(70);
+    const other = await s3.aws(['s3', 'ls', '--recursive', 's3://other/']);
+    expect(other.stdout).toContain(`ret/${old}`);
+    expect(ex.result.checks).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'retention',
+          status: 'ok',
+          observed: expect.stringContaining(
+            '70 expired archive(s) deleted, 31 kept',
+          ),
+        }),
+      ]),
+    );
+  }, 120_000);
 });
