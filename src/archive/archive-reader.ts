@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openRegularFileSync } from '../process/read-file.js';
 import { decryptStream } from './age.js';
@@ -30,6 +31,31 @@ export function openArchive(
   const fd = openRegularFileSync(path, `the archive ${path}`);
   const file = createReadStream(path, { fd, highWaterMark: 256 * 1024 });
   return openArchiveStream(file, path, identities);
+}
+
+/** Opens an archive that is not a local file: an s3:// object's bytes. */
+export type RemoteOpener = (url: string) => Promise<Readable>;
+
+/** Whether an archive reference is a URL (s3://...) rather than a path. */
+export function isRemote(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//.test(path);
+}
+
+/**
+ * Opens a local file with openArchive(), or a URL through `remote`, streamed
+ * (never downloaded whole first).
+ */
+export function openAny(
+  path: string,
+  identities: string[],
+  remote?: RemoteOpener,
+): AsyncIterable<Buffer> {
+  if (!isRemote(path)) return openArchive(path, identities);
+  if (!remote) throw new Error(`cannot open ${path}: no store configured`);
+  return (async function* () {
+    const body = await remote(path);
+    yield* openArchiveStream(body, basename(path), identities);
+  })();
 }
 
 /**
@@ -185,8 +211,9 @@ export async function withMember(
   name: string,
   expectedSha256: string,
   consume: (chunks: AsyncIterable<Buffer>) => Promise<void>,
+  remote?: RemoteOpener,
 ): Promise<void> {
-  for await (const m of readTar(openArchive(path, identities))) {
+  for await (const m of readTar(openAny(path, identities, remote))) {
     if (m.name !== name) continue;
     const h = createHash('sha256');
     await consume(

@@ -193,3 +193,32 @@ export function locationOf(
   if (isBucketUrl(value)) return { bucket: parseBucketUrl(value, inputName) };
   return { dir: assertPlainPath(value, inputName) };
 }
+
+/**
+ * Rules of archive readers' `destination` and `archive` inputs: a plain path
+ * or an s3:// URL; with any s3:// URL, the s3-* inputs too. Returns the S3
+ * settings when a bucket is involved.
+ */
+export function readerLocations(
+  o: Parameters<typeof s3SettingsOf>[0] & {
+    archive: string | undefined;
+    destination: string | undefined;
+  },
+): S3Settings | undefined {
+  let bucket = false;
+  for (const [name, v] of [
+    ['destination', o.destination],
+    ['archive', o.archive],
+  ] as const) {
+    if (v === undefined) continue;
+    if (isBucketUrl(v)) {
+      parseBucketUrl(v, name);
+      if (name === 'archive' && v.endsWith('/'))
+        throw new ConfigurationError(
+          "input 'archive' names a folder: give the archive's s3:// URL, or the folder as 'destination'",
+        );
+      bucket = true;
+    } else assertPlainPath(v, name);
+  }
+  return bucket ? s3SettingsOf(o) : undefined;
+}

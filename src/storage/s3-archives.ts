@@ -4,7 +4,12 @@ import { parseArchiveName } from '../archive/naming.js';
 import type { FoundArchive } from '../archive/retention.js';
 import { s3Client, type S3Sdk, type S3Settings } from './client.js';
 import { s3Error } from './errors.js';
-import { bucketUrl, type BucketLocation } from './location.js';
+import {
+  bucketUrl,
+  isBucketUrl,
+  parseBucketUrl,
+  type BucketLocation,
+} from './location.js';
 
 /** An archive object of a prefix, as a listing shows it. */
 export interface BucketArchive extends FoundArchive {
@@ -143,4 +148,40 @@ async function protection(
       `object lock is enabled on ${loc.bucket}: archives under retention cannot be deleted before it ends (their deletes fail and are reported)`,
     );
   return notes;
+}
+
+/** The bucket location ("folder") an s3:// object URL lives in. */
+export function folderOf(objectUrl: string, input: string): BucketLocation {
+  return parseBucketUrl(
+    objectUrl.slice(0, objectUrl.lastIndexOf('/') + 1),
+    input,
+  );
+}
+
+/**
+ * What readers of archives need for `destination` and `archive` inputs that
+ * may be s3:// URLs: the bucket to list (when destination is one) and a way
+ * to open an object URL, streamed.
+ */
+export async function archiveAccess(
+  o: { archive: string | undefined; destination: string | undefined },
+  s: S3Settings | undefined,
+  signal?: AbortSignal,
+): Promise<{
+  bucket?: ArchiveBucket;
+  remote?: (url: string) => Promise<Readable>;
+}> {
+  if (!s) return {};
+  const bucket = isBucketUrl(o.destination)
+    ? await archiveBucket(
+        parseBucketUrl(o.destination, 'destination'),
+        s,
+        signal,
+      )
+    : undefined;
+  const remote = async (url: string) => {
+    const b = await archiveBucket(folderOf(url, 'archive'), s, signal);
+    return (await b.open(url)).body;
+  };
+  return { bucket, remote };
 }

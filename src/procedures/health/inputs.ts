@@ -1,3 +1,4 @@
+import { s3Inputs } from '../../inputs/groups-archive.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { kubeInputs } from '../../inputs/groups.js';
 
@@ -87,10 +88,11 @@ export const healthInputs = {
     description:
       'Container restart count from which a pod is reported degraded.',
   }),
-  backupDir: input.directory('backup-dir', {
+  backupDir: input.directoryOrBucket('backup-dir', {
     description:
-      'Directory of backup archives on the runner. Empty: skip the backup check.',
+      'Where the backup archives are: a directory on the runner, or s3://bucket/optional/prefix/ (then the newest archive is judged from a listing; see the s3-* inputs). Empty: skip the backup check.',
   }),
+  ...s3Inputs,
   backupPrefix: input.requiredString('backup-prefix', {
     default: 'pqc-audit-backup',
     description:

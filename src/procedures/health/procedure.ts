@@ -1,3 +1,5 @@
+import { s3SettingsOf } from '../../inputs/groups-archive.js';
+import { isBucketUrl } from '../../storage/location.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
 import type { Kube } from '../../kube/client.js';
 import { connect } from '../../kube/connect.js';
@@ -20,6 +22,7 @@ export const health = defineProcedure({
   },
   failureOutputs: { status: 'unknown' },
   validate(o) {
+    if (isBucketUrl(o.backupDir)) s3SettingsOf(o);
     if (o.cryptoCheck === 'command' && !o.cryptoCommand)
       throw new ConfigurationError(
         "input 'crypto-command' is required when crypto-check is command: give the argv as a JSON list",

@@ -5,6 +5,9 @@ import type { HealthOptions } from './inputs.js';
 import type { ProcedureContext } from '../../procedure.js';
 import { worst, type Check } from '../../report/step-result.js';
 import { backupCheck } from './backup-age.js';
+import { bucketBackupCheck } from './bucket-age.js';
+import { s3SettingsOf } from '../../inputs/groups-archive.js';
+import { isBucketUrl } from '../../storage/location.js';
 import { cryptoArgv, cryptoCheck } from './crypto.js';
 import { checkHttp } from './http.js';
 import { deploymentCheck, isReady, podsCheck } from './pods.js';
@@ -87,11 +90,26 @@ export async function runChecks(
     if (t) details.push(t);
   }
   if (o.cryptoCheck !== 'none') checks.push(await selfTest(kube, o, pods, ctx));
-  if (o.backupDir)
-    checks.push(
-      await backupCheck(o.backupDir, o.backupMaxAge, ctx.now(), o.backupPrefix),
-    );
+  if (o.backupDir) checks.push(await backupFreshness(o, o.backupDir, ctx));
   return { checks, details };
+}
+
+/** The backup check, on a directory or a bucket. */
+function backupFreshness(
+  o: HealthOptions,
+  where: string,
+  ctx: ProcedureContext,
+): Promise<Check> {
+  return isBucketUrl(where)
+    ? bucketBackupCheck(
+        where,
+        s3SettingsOf(o),
+        o.backupMaxAge,
+        ctx.now(),
+        o.backupPrefix,
+        ctx.signal,
+      )
+    : backupCheck(where, o.backupMaxAge, ctx.now(), o.backupPrefix);
 }
 
 async function selfTest(

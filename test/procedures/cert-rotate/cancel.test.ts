@@ -40,7 +40,7 @@ describe('a cancelled cert-rotate apply (the bundle, SIGTERM during the wait)', 
     const run = startBundle('cert-rotate', {
       kubeconfig: sim.kubeconfigPath,
       mode: 'apply',
-      plan: plan.outputs['plan-file']!,
+      plan: plan.outputs['plan-file'],
       'wait-timeout': '5m',
     });
     const deadline = Date.now() + 30_000;
@@ -55,7 +55,7 @@ describe('a cancelled cert-rotate apply (the bundle, SIGTERM during the wait)', 
     expect(done.endedAt - signalled).toBeLessThan(5000);
     expect(done.code).not.toBe(0);
     expect(lease()).toBeUndefined();
-    const result = JSON.parse(done.outputs['result']!) as StepResult;
+    const result = JSON.parse(done.outputs['result']) as StepResult;
     expect(result.status).toBe('failed');
     expect(result.changes.map((c) => c.where)).toEqual([
       `Certificate ${ns}/stuck`,
