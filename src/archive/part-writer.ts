@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AGE_CHUNK, AGE_TAG, type ChunkSealer } from './age.js';
-import { compressFrame, rawFrame, rawFrameSize } from './zstd.js';
+import { FrameCompressor, rawFrame, rawFrameSize } from './zstd.js';
 
 /** Where the parts go: a file, or a multipart upload. */
 export interface PartSink {
@@ -69,6 +69,22 @@ interface OpenPart {
   final: boolean;
 }
 
+/**
+ * Buffers of a few sizes, reused: parts and frames are large, and fresh ones
+ * per part would leave tens of megabytes of garbage between collections.
+ */
+class BufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  take(size: number): Buffer {
+    return this.free.get(size)?.pop() ?? Buffer.allocUnsafe(size);
+  }
+  give(b: Buffer): void {
+    const list = this.free.get(b.length) ?? [];
+    list.push(b);
+    this.free.set(b.length, list);
+  }
+}
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -102,10 +118,12 @@ export class PartWriter {
   private pending: Promise<void>[] = [];
   private readonly maxFrames: number;
   private readonly frameSize: number;
+  private readonly pool = new BufferPool();
+  private compressor: FrameCompressor | undefined;
   private failure: unknown;
 
   constructor(o: PartWriterOptions) {
-    this.cut = new Cutter(o);
+    this.cut = new Cutter(o, this.pool);
     this.zstd = o.zstd;
     this.maxFrames = o.frames ?? 2;
     this.frameSize = o.frameSize ?? FRAME_SIZE;
@@ -165,6 +183,7 @@ export class PartWriter {
   async end(): Promise<{ parts: PartRecord[]; size: number }> {
     if (this.zstd) await this.flushFrame().catch(() => undefined);
     await this.chain.catch(() => undefined);
+    this.compressor?.close();
     this.throwIfFailed();
     return this.cut.end();
   }
@@ -172,6 +191,7 @@ export class PartWriter {
   /** Waits for whatever is in flight to settle (after a failure). */
   async settle(): Promise<void> {
     await this.chain.catch(() => undefined);
+    this.compressor?.close();
     await this.cut.settle();
   }
 
@@ -182,13 +202,16 @@ export class PartWriter {
 
   private async flushFrame(): Promise<void> {
     if (this.frameLen === 0) return;
-    const data =
-      this.frame.length === 1 && this.frame[0]
-        ? this.frame[0]
-        : Buffer.concat(this.frame);
+    const buf = this.pool.take(this.frameSize);
+    let at = 0;
+    for (const b of this.frame) at += b.copy(buf, at);
+    const data = buf.subarray(0, at);
     this.frame = [];
     this.frameLen = 0;
-    const compressed = compressFrame(data);
+    this.compressor ??= new FrameCompressor(this.maxFrames);
+    const compressed = this.compressor
+      .compress(data)
+      .finally(() => this.pool.give(buf));
     // Settled here too, so a failure while earlier frames are queued is not
     // an unhandled rejection; the chain reports it.
     compressed.catch(() => undefined);
@@ -219,7 +242,10 @@ class Cutter {
   private failure: unknown;
   private held = 0;
 
-  constructor(private readonly o: PartWriterOptions) {}
+  constructor(
+    private readonly o: PartWriterOptions,
+    private readonly pool: BufferPool,
+  ) {}
 
   throwIfFailed(): void {
     if (this.failure !== undefined) throw asError(this.failure);
@@ -251,6 +277,7 @@ class Cutter {
         if (part.holeTarget < part.buf.length) {
           const small = Buffer.allocUnsafe(part.holeTarget);
           part.buf.copy(small, 0, 0, part.len);
+          this.pool.give(part.buf);
           part.buf = small;
         }
       }
@@ -319,7 +346,7 @@ class Cutter {
         n: this.count,
         start: this.offset,
         len: 0,
-        buf: Buffer.allocUnsafe(this.o.layout.partSize),
+        buf: this.pool.take(this.o.layout.partSize),
         unfilled: 0,
         final: false,
       };
@@ -334,13 +361,17 @@ class Cutter {
       await Promise.race(this.inFlight);
     this.throwIfFailed();
     const { data, offset } = this.seal(p);
+    const plain = p.buf;
     p.buf = Buffer.alloc(0);
+    // Encrypted: the plaintext is free now; else it is what is stored.
+    if (data.buffer !== plain.buffer) this.recycle(plain);
     const size = data.length;
     const sha256 = createHash('sha256').update(data).digest('hex');
     const rec: PartRecord = { n: p.n, offset, size, sha256 };
     const job = this.o.sink.put(p.n, offset, [data], size).then(
       () => {
         this.records.push(rec);
+        this.recycle(data);
       },
       (e: unknown) => {
         this.failure ??= e;
@@ -348,6 +379,19 @@ class Cutter {
     );
     const tracked = job.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
+  }
+
+  /** Returns a part's buffer (whole, from the pool) for reuse. */
+  private recycle(b: Buffer): void {
+    const size = b.buffer.byteLength;
+    // Only the sizes that come again: full parts, plain and sealed.
+    if (b.byteOffset === 0 && this.reused.has(size))
+      this.pool.give(Buffer.from(b.buffer, 0, size));
+  }
+
+  private get reused(): Set<number> {
+    const n = this.o.layout.partSize;
+    return new Set([n, n + (n / AGE_CHUNK) * AGE_TAG]);
   }
 
   /** The part's bytes as stored (one buffer), and where they start. */
@@ -360,7 +404,7 @@ class Cutter {
     const first = p.start / AGE_CHUNK;
     const chunks = Math.max(1, Math.ceil(plain.length / AGE_CHUNK));
     const head = p.n === 1 ? s.prefix.length : 0;
-    const out = Buffer.allocUnsafe(head + plain.length + chunks * AGE_TAG);
+    const out = this.pool.take(head + plain.length + chunks * AGE_TAG);
     if (p.n === 1) s.prefix.copy(out, 0);
     let at = head;
     for (let c = 0; c < chunks; c++) {

@@ -12,7 +12,12 @@
  * through decompressFrames(), which finds the frame boundaries from the
  * block headers and gives each frame a decoder of its own.
  */
-import { constants, createZstdDecompress, zstdCompress } from 'node:zlib';
+import {
+  constants,
+  createZstdCompress,
+  createZstdDecompress,
+  type ZstdCompress,
+} from 'node:zlib';
 import { ByteReader } from './byte-reader.js';
 
 /** zstd's default level: the speed and ratio the issue measured. */
@@ -61,23 +66,59 @@ export function rawFrame(data: Buffer): Buffer {
 }
 
 /**
- * One independent zstd frame of `data` at ZSTD_LEVEL with a content checksum,
- * compressed on the thread pool (so several run in parallel).
+ * Compresses independent zstd frames (ZSTD_LEVEL, content checksum) on the
+ * thread pool, `lanes` at once. Each lane is one long-lived compressor that
+ * ends a frame with ZSTD_e_end: one compression context per lane for the
+ * whole archive, where a context per frame would leave a hundred megabytes
+ * of freed native memory behind (measured).
  */
-export function compressFrame(data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    zstdCompress(
-      data,
-      {
+export class FrameCompressor {
+  private readonly lanes: { z: ZstdCompress; chain: Promise<unknown> }[];
+  private next = 0;
+
+  constructor(lanes = 2) {
+    this.lanes = Array.from({ length: lanes }, () => ({
+      z: createZstdCompress({
         params: {
           [constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL,
           [constants.ZSTD_c_checksumFlag]: 1,
         },
-        pledgedSrcSize: data.length,
-      },
-      (e, out) => (e ? reject(e) : resolve(out)),
-    ),
-  );
+      }),
+      chain: Promise.resolve(),
+    }));
+  }
+
+  /** One frame of `data` (which must stay unchanged until this resolves). */
+  compress(data: Buffer): Promise<Buffer> {
+    const lane = this.lanes[this.next++ % this.lanes.length];
+    if (!lane) throw new Error('zstd: no lane');
+    const job = lane.chain.then(
+      () =>
+        new Promise<Buffer>((resolve, reject) => {
+          const out: Buffer[] = [];
+          const onData = (c: Buffer) => out.push(c);
+          const onError = (e: Error) => {
+            lane.z.off('data', onData);
+            reject(e);
+          };
+          lane.z.on('data', onData);
+          lane.z.once('error', onError);
+          lane.z.write(data);
+          lane.z.flush(constants.ZSTD_e_end, () => {
+            lane.z.off('data', onData);
+            lane.z.off('error', onError);
+            resolve(Buffer.concat(out));
+          });
+        }),
+    );
+    lane.chain = job.catch(() => undefined);
+    return job;
+  }
+
+  /** Frees the compression contexts. */
+  close(): void {
+    for (const l of this.lanes) l.z.close();
+  }
 }
 
 const SKIPPABLE_MASK = 0xfffffff0;
