@@ -99,9 +99,9 @@ export async function createBackup(
 }
 
 /** Collects the config and refuses Secrets that would be written unencrypted. */
-export async function collectCheckedConfig(
+async function collectCheckedConfig(
   cfg: NonNullable<BackupSources['config']>,
-  s: Omit<BackupSettings, 'dir'>,
+  s: BackupSettings,
 ): Promise<ConfigSnapshot> {
   const config = await collectConfig(
     cfg.kube,
@@ -120,11 +120,7 @@ export async function collectCheckedConfig(
   return config;
 }
 
-/** The manifest as far as it is known when the run starts. */
-export function newManifest(
-  s: Omit<BackupSettings, 'dir'>,
-  startedAt: Date,
-): Manifest {
+function newManifest(s: BackupSettings, startedAt: Date): Manifest {
   return {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -265,8 +261,7 @@ async function sealAndWrite(
   });
 }
 
-/** The component a member name belongs to. */
-export function componentOf(name: string): 'database' | 'config' | 'appdata' {
+function componentOf(name: string): 'database' | 'config' | 'appdata' {
   return name === MEMBERS.database
     ? 'database'
     : name === MEMBERS.config

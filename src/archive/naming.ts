@@ -1,7 +1,6 @@
 /**
  * Archive file names, the one definition: `<prefix>_<YYYYmmdd_HHMMSS>.tar`,
- * `.zst` appended when compressed with zstd (`compression: zstd`), then
- * `.age` when encrypted, the time in UTC (the run's start). Every
+ * `.age` appended when encrypted, the time in UTC (the run's start). Every
  * reader (retention, locate, health's freshness check, verification) and the
  * writer go through these functions.
  */
@@ -33,20 +32,10 @@ export function validPrefix(prefix: string): boolean {
 export const PREFIX_RULE =
   "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 101 characters";
 
-/** `<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]`, for messages. */
+/** `<prefix>_YYYYmmdd_HHMMSS.tar[.age]`, for messages. */
 export function namePattern(prefix: string): string {
-  return `${prefix}_YYYYmmdd_HHMMSS.tar[.zst][.age]`;
+  return `${prefix}_YYYYmmdd_HHMMSS.tar[.age]`;
 }
-
-/**
- * How the tar inside an archive is compressed: `pg` (a plain tar; pg_dump
- * compresses the dump itself) or `zstd` (pg_dump writes its custom format
- * uncompressed and the whole tar is zstd-compressed: `.tar.zst`).
- */
-export type Compression = 'pg' | 'zstd';
-
-/** The accepted values of input `compression`, default first. */
-export const COMPRESSIONS: readonly Compression[] = ['pg', 'zstd'];
 
 function stamp(at: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -58,22 +47,13 @@ export function archiveName(
   prefix: string,
   at: Date,
   encrypted: boolean,
-  compression: Compression = 'pg',
 ): string {
   if (!validPrefix(prefix))
     throw new Error(`archive prefix "${prefix}" is not ${PREFIX_RULE}`);
   const y = at.getUTCFullYear();
   if (!Number.isFinite(at.getTime()) || y < 1000 || y > 9999)
     throw new Error(`cannot name an archive for ${String(at)}`);
-  return `${prefix}_${stamp(at)}.tar${compression === 'zstd' ? '.zst' : ''}${encrypted ? '.age' : ''}`;
-}
-
-/** Every name an archive of `prefix` started `at` could have. */
-export function archiveNames(prefix: string, at: Date): string[] {
-  return COMPRESSIONS.flatMap((c) => [
-    archiveName(prefix, at, false, c),
-    archiveName(prefix, at, true, c),
-  ]);
+  return `${prefix}_${stamp(at)}.tar${encrypted ? '.age' : ''}`;
 }
 
 /** A parsed archive name. */
@@ -82,12 +62,11 @@ export interface ParsedName {
   /** The time in the name (UTC, whole seconds). */
   at: Date;
   encrypted: boolean;
-  compression: Compression;
 }
 
 // The prefix is greedy, so the last `_YYYYmmdd_HHMMSS.tar` is the stamp.
 const NAME_RE =
-  /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.tar(\.zst)?(\.age)?$/;
+  /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.tar(\.age)?$/;
 
 /**
  * Any exact archive name, whatever its prefix (which must be a valid one), with
@@ -114,22 +93,17 @@ export function parseAnyArchiveName(name: string): ParsedName | undefined {
     at.getUTCDate() !== d
   )
     return undefined;
-  return {
-    prefix,
-    at,
-    encrypted: m[9] !== undefined,
-    compression: m[8] === undefined ? 'pg' : 'zstd',
-  };
+  return { prefix, at, encrypted: m[8] !== undefined };
 }
 
 /** The time encoded in an exact archive name of `prefix`, else undefined. */
 export function parseArchiveName(
   prefix: string,
   name: string,
-): { at: Date; encrypted: boolean; compression: Compression } | undefined {
+): { at: Date; encrypted: boolean } | undefined {
   const p = parseAnyArchiveName(name);
   if (!p || p.prefix !== prefix) return undefined;
-  return { at: p.at, encrypted: p.encrypted, compression: p.compression };
+  return { at: p.at, encrypted: p.encrypted };
 }
 
 /** The temporary name an archive is written under before it is linked. */
@@ -158,8 +132,7 @@ export function isFromTheFuture(at: Date, now: Date): boolean {
 
 /**
  * Refuses, before anything is dumped, when the archive this run would write
- * already exists (plain or encrypted, either compression, same prefix and
- * second) or another run
+ * already exists (plain or encrypted, same prefix and second) or another run
  * is writing it: two backups in the same second would otherwise fail only at
  * the very end, after the whole dump. (The final link never replaces a file
  * either way; this makes the refusal early and clear.)
@@ -169,7 +142,10 @@ export async function assertNameFree(
   prefix: string,
   at: Date,
 ): Promise<void> {
-  const taken = new Set(archiveNames(prefix, at));
+  const taken = new Set([
+    archiveName(prefix, at, false),
+    archiveName(prefix, at, true),
+  ]);
   let names: string[];
   try {
     names = await readdir(dir);

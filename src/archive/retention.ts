@@ -1,11 +1,6 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  isFromTheFuture,
-  parseArchiveName,
-  temporaryOf,
-  type Compression,
-} from './naming.js';
+import { isFromTheFuture, parseArchiveName, temporaryOf } from './naming.js';
 
 /** An archive of a prefix found in a directory. */
 export interface FoundArchive {
@@ -14,7 +9,6 @@ export interface FoundArchive {
   /** The time in its name. */
   at: Date;
   encrypted: boolean;
-  compression: Compression;
 }
 
 /**

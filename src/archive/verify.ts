@@ -5,12 +5,11 @@ import { parseAllDocuments } from 'yaml';
 import type { Check } from '../report/step-result.js';
 import {
   hashChunks,
-  openAny,
+  openArchive,
   readManifest,
   readSmall,
   readTar,
   type MemberStream,
-  type RemoteOpener,
 } from './archive-reader.js';
 import {
   MEMBERS,
@@ -83,8 +82,6 @@ export function parseConfigYaml(text: string): Record<string, unknown>[] {
 export interface VerifyOptions {
   /** The clock: a manifest time further ahead than clock skew fails. */
   now?: Date;
-  /** How to open an archive given as a URL (an s3:// object). */
-  remote?: RemoteOpener;
 }
 
 /**
@@ -101,7 +98,7 @@ export function archiveTimeCheck(
     return {
       name: 'archive time',
       status: 'warning',
-      observed: `${fileName} is not named <prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]: the manifest's time (${String(manifest.endedAt)}) is not cross-checked`,
+      observed: `${fileName} is not named <prefix>_YYYYmmdd_HHMMSS.tar[.age]: the manifest's time (${String(manifest.endedAt)}) is not cross-checked`,
     };
   const problem = manifestTimeProblem(parsed.at, manifest, now);
   return problem
@@ -136,7 +133,7 @@ export async function verifyArchive(
   const checks: Check[] = [];
   const v: Verification = { checks, ok: false };
   try {
-    const tar = readTar(openAny(path, identities, options.remote));
+    const tar = readTar(openArchive(path, identities));
     const { manifest, manifestSha } = await readHashedManifest(tar);
     v.manifest = manifest;
     checks.push({
