@@ -157,14 +157,9 @@ describe('readServedChain against real TLS servers', () => {
     }
   });
 
-  it('connects over IPv6 with the [v6]:port form', async (t) => {
-    let port: number;
-    try {
-      port = await listen(tlsServer(ctx(f.ec)).server, '::1');
-    } catch {
-      t.skip();
-      return;
-    }
+  // The machines this suite runs on (and CI's) have IPv6 loopback.
+  it('connects over IPv6 with the [v6]:port form', async () => {
+    const port = await listen(tlsServer(ctx(f.ec)).server, '::1');
     const got = await readServedChain({
       ...parseEndpoint(`[::1]:${port}`),
       timeoutMs: 5000,
