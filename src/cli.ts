@@ -1,10 +1,19 @@
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline/promises';
+import {
+  CLI_OPTIONS,
+  CLI_SWITCHES,
+  CLI_VALUES,
+  envName,
+  parseFlags,
+  type Parsed,
+} from './cli/flags.js';
+import { procedureHelp, usage } from './cli/help.js';
 import { completion } from './cli/completion.js';
-import { planOrigin, showFile } from './cli/plan-file.js';
+import { applyHint, planOrigin, showFile } from './cli/plan-file.js';
+import { redactor, type Redactor } from './cli/redact.js';
+import { askOnTerminal, confirmer } from './cli/terminal.js';
 import { versionText } from './cli/version.js';
 import { ConfigurationError, errorMessage } from './errors.js';
-import { parseDurationWithin } from './inputs/parsers.js';
 import { progressReporter } from './report/progress.js';
 import { executeProcedure, readProcedureInputs, type Host } from './execute.js';
 import { chains, procedures } from './procedures/registry.js';
@@ -29,158 +38,6 @@ interface Io {
   /** Writes to stderr as is (no newline added), for the progress line. */
   errRaw?: (s: string) => void;
 }
-
-/** The CLI's own options (not procedure inputs), with their defaults. */
-export const CLI_OPTIONS = {
-  'plan-dir': './pqc-ops-plans',
-  'out-dir': './pqc-ops-results',
-} as const;
-/** The CLI's own switches. */
-export const CLI_SWITCHES = ['json', 'yes', 'keep-temp', 'help'] as const;
-/** CLI options that take a value but are not paths. */
-export const CLI_VALUES = ['progress-interval'] as const;
-
-interface Parsed {
-  /** Interval of progress lines outside a terminal, ms. */
-  progressMs: number;
-  flags: Map<string, string>;
-  json: boolean;
-  help: boolean;
-  yes: boolean;
-  keepTemp: boolean;
-  planDir: string;
-  outDir: string;
-}
-
-/** `--name value`, `--name=value` and bare `--flag` (= true) into a map. */
-export function parseFlags(args: string[]): Parsed {
-  const flags = new Map<string, string>();
-  const on = new Set<string>();
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    if (a === '-h') on.add('help');
-    else if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if ((CLI_SWITCHES as readonly string[]).includes(name) && eq < 0) {
-        on.add(name);
-        continue;
-      }
-      if (eq > 0) flags.set(name, a.slice(eq + 1));
-      else if (i + 1 < args.length && !(args[i + 1] ?? '').startsWith('--'))
-        flags.set(name, args[++i] ?? '');
-      else flags.set(name, 'true');
-    } else {
-      throw new ConfigurationError(
-        `unexpected argument "${a}": options are --name value`,
-      );
-    }
-  }
-  const take = (k: keyof typeof CLI_OPTIONS): string => {
-    const v = flags.get(k) ?? CLI_OPTIONS[k];
-    flags.delete(k);
-    if (v.trim() === '' || v === 'true')
-      throw new ConfigurationError(`--${k} needs a directory`);
-    return resolve(v);
-  };
-  const interval = flags.get('progress-interval');
-  flags.delete('progress-interval');
-  let progressMs = 10_000;
-  if (interval !== undefined) {
-    try {
-      progressMs = parseDurationWithin(interval, 1000, 3_600_000);
-    } catch {
-      throw new ConfigurationError(
-        `--progress-interval needs a duration from 1s to 1h, such as 10s (got "${interval}")`,
-      );
-    }
-  }
-  return {
-    progressMs,
-    flags,
-    json: on.has('json'),
-    help: on.has('help'),
-    yes: on.has('yes'),
-    keepTemp: on.has('keep-temp'),
-    planDir: take('plan-dir'),
-    outDir: take('out-dir'),
-  };
-}
-
-/** The environment variable that can carry an input: PQC_OPS_ALERT_WEBHOOK. */
-export function envName(input: string): string {
-  return `PQC_OPS_${input.toUpperCase().replace(/-/g, '_')}`;
-}
-
-function usage(): string {
-  const lines = [
-    'Usage: pqc-ops <procedure|chain> [--input value ...] [--json]',
-    '',
-    'Procedures:',
-  ];
-  for (const p of Object.values(procedures))
-    lines.push(`  ${p.name.padEnd(16)}${p.title}`);
-  lines.push('', 'Chains:');
-  for (const [c, steps] of Object.entries(chains)) {
-    const list = steps.map((s) =>
-      s.requires ? `${s.procedure} (with --${s.requires})` : s.procedure,
-    );
-    lines.push(`  ${c.padEnd(16)}${list.join(', ')}`);
-  }
-  lines.push(
-    '',
-    'Commands:',
-    '  apply <plan-file>  apply a plan: procedure, target and inputs come from the plan',
-    '  show <file>        a plan or a result file as the Markdown the action writes',
-    '  completion <bash|zsh|fish>',
-    '  --version',
-    '',
-    'Options of every command: --json (the StepResult on stdout), --yes (no prompt),',
-    `  --plan-dir [${CLI_OPTIONS['plan-dir']}], --out-dir [${CLI_OPTIONS['out-dir']}], --keep-temp,`,
-    '  --progress-interval [10s] (progress lines outside a terminal; on one, a line updated in place)',
-    '',
-    'Every input can also come from the environment as PQC_OPS_<INPUT> (secrets should).',
-  );
-  lines.push("'pqc-ops <procedure> --help' lists its inputs.");
-  return lines.join('\n');
-}
-
-function procedureHelp(p: Procedure): string {
-  const lines = [`pqc-ops ${p.name}: ${p.description}`, '', 'Options:'];
-  for (const s of Object.values(p.inputs)) {
-    const def =
-      s.default === undefined
-        ? ' (required)'
-        : s.default === ''
-          ? ''
-          : ` (default: ${s.default})`;
-    lines.push(
-      `  --${s.name}${def}${s.secret === true ? ' [secret: prefer ' + envName(s.name) + ']' : ''}`,
-    );
-    lines.push(`      ${s.description} Accepts ${s.form}.`);
-  }
-  return lines.join('\n');
-}
-
-function redactor(): {
-  add: (s: string) => void;
-  apply: (s: string) => string;
-} {
-  const secrets = new Set<string>();
-  return {
-    add: (s) => {
-      if (s.length >= 4) secrets.add(s);
-    },
-    apply: (text) => {
-      let t = text;
-      for (const s of [...secrets].sort((a, b) => b.length - a.length))
-        t = t.split(s).join('***');
-      return t;
-    },
-  };
-}
-
-type Redactor = ReturnType<typeof redactor>;
 
 /** The CLI: runs one procedure or a chain; returns the exit code. */
 export async function cliMain(argv: string[], io: Io): Promise<number> {
@@ -352,18 +209,6 @@ function cliHost(
   };
 }
 
-/** A typed confirmation on the terminal: only "yes" applies. */
-function confirmer(
-  ask: (q: string) => Promise<string>,
-  io: Io,
-): (question: string) => Promise<boolean> {
-  return async (question) => {
-    io.err(question);
-    const answer = await ask("Type 'yes' to apply (anything else cancels): ");
-    return answer.trim() === 'yes';
-  };
-}
-
 /**
  * Skips chain steps whose required input is missing and reads the inputs of
  * the rest; undefined (after printing why) when an input is invalid.
@@ -399,33 +244,6 @@ function prepareSteps(
     }
   }
   return prepared;
-}
-
-/** How many changes the `plan` output holds (a path, for a plan too big for an output: some). */
-function planChanges(plan: string): number {
-  try {
-    const doc = JSON.parse(plan) as { changes?: unknown[] };
-    return doc.changes?.length ?? 0;
-  } catch {
-    return plan.trim() === '' ? 0 : 1;
-  }
-}
-
-/** After a plan with changes: where the plan is, and the command that applies it. */
-function applyHint(
-  outputs: Record<string, string>,
-  io: Io,
-  red: Redactor,
-): void {
-  const file = outputs['plan-file'];
-  const sha = outputs['plan-sha256'];
-  if (!file || !sha || outputs['applied'] === 'true') return;
-  if (planChanges(outputs['plan'] ?? '') === 0) return;
-  io.err(
-    red.apply(
-      `plan written to ${file}\napply it with:\n  pqc-ops apply ${file} --plan-sha256 ${sha}`,
-    ),
-  );
 }
 
 /** Runs the prepared steps in order and prints their records. */
@@ -486,14 +304,5 @@ export async function cliProcess(argv: string[]): Promise<number> {
     return cancel.signal.aborted ? 130 : code;
   } finally {
     cancel.dispose();
-  }
-}
-
-async function askOnTerminal(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
   }
 }

@@ -2,7 +2,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RefusedError, errorMessage } from './errors.js';
-import { parseDurationWithin } from './inputs/parsers.js';
 import { readInputs, type InputSpecs } from './inputs/spec.js';
 import { KubeError } from './kube/errors.js';
 import { terminateChildren } from './process/children.js';
@@ -17,6 +16,7 @@ import type {
 import { renderResult } from './report/markdown.js';
 import { persistResult } from './report/persist.js';
 import type { ProgressFn } from './report/progress.js';
+import { parseDurationWithin } from './inputs/parsers.js';
 import { ResultBuilder, type Check } from './report/step-result.js';
 
 /** What an adapter (action or CLI) provides to run a procedure. */
@@ -51,6 +51,11 @@ export interface Execution extends ProcedureOutcome {
   failureKind?: FailureKind;
 }
 
+/** A progress interval: a duration from 1s to 1h; throws on anything else. */
+export function parseProgressInterval(raw: string): number {
+  return parseDurationWithin(raw, 1000, 3_600_000);
+}
+
 /**
  * The progress interval outside a terminal: `PQC_OPS_PROGRESS_INTERVAL` (a
  * duration from 1s to 1h), else 10 s (also when it does not parse: progress
@@ -59,7 +64,7 @@ export interface Execution extends ProcedureOutcome {
 export function progressInterval(env: NodeJS.ProcessEnv): number {
   const raw = env['PQC_OPS_PROGRESS_INTERVAL']?.trim();
   try {
-    return raw ? parseDurationWithin(raw, 1000, 3_600_000) : 10_000;
+    return raw ? parseProgressInterval(raw) : 10_000;
   } catch {
     return 10_000;
   }

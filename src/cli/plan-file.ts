@@ -3,6 +3,7 @@ import { planSha256, renderPlan, type Plan } from '../plan/plan.js';
 import { readFileCappedSync } from '../process/read-file.js';
 import { renderResult } from '../report/markdown.js';
 import type { StepResult } from '../report/step-result.js';
+import type { Redactor } from './redact.js';
 
 /** Plans and results are small: anything bigger is not one of ours. */
 const MAX_BYTES = 8 * 1024 * 1024;
@@ -68,5 +69,32 @@ export function showFile(file: string): string {
   if (isResult(doc)) return renderResult(doc);
   throw new ConfigurationError(
     `${file} is neither a plan nor a StepResult that pqc-ops wrote`,
+  );
+}
+
+/** How many changes the `plan` output holds (a path, for a plan too big for an output: some). */
+function planChanges(plan: string): number {
+  try {
+    const doc = JSON.parse(plan) as { changes?: unknown[] };
+    return doc.changes?.length ?? 0;
+  } catch {
+    return plan.trim() === '' ? 0 : 1;
+  }
+}
+
+/** After a plan with changes: where the plan is, and the command that applies it. */
+export function applyHint(
+  outputs: Record<string, string>,
+  io: { err: (s: string) => void },
+  red: Redactor,
+): void {
+  const file = outputs['plan-file'];
+  const sha = outputs['plan-sha256'];
+  if (!file || !sha || outputs['applied'] === 'true') return;
+  if (planChanges(outputs['plan'] ?? '') === 0) return;
+  io.err(
+    red.apply(
+      `plan written to ${file}\napply it with:\n  pqc-ops apply ${file} --plan-sha256 ${sha}`,
+    ),
   );
 }

@@ -6,7 +6,11 @@ import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 /** A page of a Kubernetes list, as the generated client returns it. */
 export interface ListPage<T> {
   items: T[];
-  metadata?: { _continue?: string };
+  /**
+   * client-node's typed lists call the token `_continue`; custom-object
+   * lists are plain JSON, where it is `continue`.
+   */
+  metadata?: { _continue?: string; continue?: string };
 }
 
 /** Options for connecting. */
@@ -103,7 +107,7 @@ export class Kube {
         do {
           const p = await this.call(what, () => page(cont, limit));
           items.push(...p.items);
-          cont = p.metadata?._continue || undefined;
+          cont = p.metadata?._continue || p.metadata?.continue || undefined;
         } while (cont);
         return items;
       } catch (e) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cliMain, envName, parseFlags } from '../../src/cli.js';
+import { cliMain } from '../../src/cli.js';
+import { envName, parseFlags } from '../../src/cli/flags.js';
 
 function io(env: NodeJS.ProcessEnv = {}) {
   const out: string[] = [];

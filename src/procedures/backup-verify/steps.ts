@@ -6,11 +6,8 @@ import {
   pushRun,
   recordPush,
 } from '../../archive/metrics.js';
-import {
-  compareCounts,
-  type MemberHooks,
-  type Verification,
-} from '../../archive/verify.js';
+import type { MemberHooks, Verification } from '../../archive/verify.js';
+import { compareCounts } from '../../archive/verify-checks.js';
 import { errorMessage } from '../../errors.js';
 import { urlEndpoint, type PgEndpoint } from '../../postgres/endpoint.js';
 import {

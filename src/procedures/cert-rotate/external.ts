@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { daysLeft } from '../../certs/expiry.js';
 import { splitPem } from '../../certs/pem.js';
 import {
@@ -7,10 +6,14 @@ import {
   type Endpoint,
 } from '../../certs/tls.js';
 import { errorMessage } from '../../errors.js';
+import { readFileCappedSync } from '../../process/read-file.js';
 import { table } from '../../report/markdown.js';
 import type { Check } from '../../report/step-result.js';
 import { quantumCell } from './report.js';
 import { leafFacts, type LeafFacts } from './scan.js';
+
+/** A CA bundle larger than this is not one (the system store is about 200 KiB). */
+const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
 /** Bundle entries shown per file; the rest are counted. */
 const MAX_BUNDLE_ROWS = 50;
@@ -121,15 +124,15 @@ export async function checkEndpoints(
  * Every certificate of each PEM bundle (openssl reads only the first),
  * earliest expiry first. A block that does not parse is a warning naming it.
  */
-export async function checkBundles(
+export function checkBundles(
   files: string[],
   o: { within: number; now: Date },
   out: ExternalFindings,
-): Promise<void> {
+): void {
   for (const file of files) {
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileCappedSync(file, MAX_BUNDLE_BYTES, `bundle ${file}`);
     } catch (err) {
       out.checks.push({
         name: `bundle ${file}`,

@@ -169,7 +169,7 @@ async function checkExternal(
     { within: o.within, timeoutMs: TLS_TIMEOUT_MS, now, signal: ctx.signal },
     out,
   );
-  await checkBundles(o.caBundles, { within: o.within, now }, out);
+  checkBundles(o.caBundles, { within: o.within, now }, out);
   return out;
 }
 

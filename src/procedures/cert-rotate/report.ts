@@ -1,5 +1,5 @@
 import { table } from '../../report/markdown.js';
-import type { RenewalOutcome } from './mutation.js';
+import type { RenewalOutcome } from './wait.js';
 import type { CertRow } from './scan.js';
 
 /** Rows shown in the summary; the full inventory is the JSON artifact. */

@@ -5,10 +5,10 @@ import {
   listCertificateRequests,
   listCertificates,
   newestFailedRequest,
-  readSecretCerts,
   type CertificateObject,
   type NamespaceScope,
 } from '../../kube/cert-manager.js';
+import { readSecretCerts } from '../../kube/tls-secrets.js';
 import { inspectCertificate, type QuantumStatus } from '../../certs/inspect.js';
 
 /** What the report needs of a certificate: expiry and algorithms. */

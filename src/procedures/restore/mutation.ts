@@ -4,7 +4,7 @@ import {
   restoreDatabaseFrom,
 } from '../../archive/restore-steps.js';
 import { createBackup, type BackupSources } from '../../archive/create.js';
-import { compareCounts } from '../../archive/verify.js';
+import { compareCounts } from '../../archive/verify-checks.js';
 import { applyConfig } from '../../kube/apply-config.js';
 import type { Kube } from '../../kube/client.js';
 import { holdLease } from '../../kube/connect.js';
