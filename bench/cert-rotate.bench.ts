@@ -3,42 +3,17 @@
 // bundle (spawn to exit). Baselines measured in the same run: `kubectl get
 // certificates,secrets -A -o json` (the runbook's listing, which reads no
 // certificate and plans nothing) and the same bundle over 20 Certificates.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../test/kube-sim/index.js';
+import { actionEnv, timed } from './measure.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const DAY = 86_400_000;
-
-/** Spawns under GNU time; wall ms, peak RSS MiB, exit code and stdout. */
-function timed(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ ms: number; rssMiB: number; code: number; out: string }> {
-  const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', ...argv], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) =>
-      resolve({
-        ms: performance.now() - t0,
-        rssMiB: Number(err.trim().split('\n').pop()) / 1024,
-        code: code ?? -1,
-        out,
-      }),
-    ),
-  );
-}
 
 /** Ten real certificates (RSA and ECDSA) expiring 5 to 320 days from now. */
 function makeCerts(dir: string): { pem: string; notAfter: string }[] {
@@ -134,23 +109,6 @@ async function cluster(
     }
   }
   return startKubeSim({ objects });
-}
-
-function actionEnv(
-  dir: string,
-  inputs: Record<string, string>,
-): NodeJS.ProcessEnv {
-  writeFileSync(join(dir, 'out'), '');
-  writeFileSync(join(dir, 'sum'), '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GITHUB_OUTPUT: join(dir, 'out'),
-    GITHUB_STEP_SUMMARY: join(dir, 'sum'),
-    RUNNER_TEMP: dir,
-  };
-  for (const [k, v] of Object.entries(inputs))
-    env[`INPUT_${k.toUpperCase()}`] = v;
-  return env;
 }
 
 function requests(sim: KubeSim): Record<string, number> {

@@ -3,11 +3,11 @@
 //    `node -e 0`;
 // 2. one health check over 2,000 pods with metrics (wall time and peak RSS),
 //    against the same bundle checking 20 pods.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../test/kube-sim/index.js';
+import { actionEnv, timed } from './measure.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -18,46 +18,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
-/** Spawns under GNU time; resolves with wall ms and peak RSS in MiB. */
-function timed(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ ms: number; rssMiB: number; code: number; out: string }> {
-  const t0 = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', '%M', ...argv], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      const kb = Number(err.trim().split('\n').pop());
-      resolve({
-        ms: performance.now() - t0,
-        rssMiB: kb / 1024,
-        code: code ?? -1,
-        out,
-      });
-    }),
-  );
-}
-
-function actionEnv(inputs: Record<string, string>): NodeJS.ProcessEnv {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-health-'));
-  writeFileSync(join(dir, 'out'), '');
-  writeFileSync(join(dir, 'sum'), '');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    GITHUB_OUTPUT: join(dir, 'out'),
-    GITHUB_STEP_SUMMARY: join(dir, 'sum'),
-    RUNNER_TEMP: dir,
-  };
-  for (const [k, v] of Object.entries(inputs))
-    env[`INPUT_${k.toUpperCase()}`] = v;
-  return env;
+/** The action's environment in a fresh temp dir. */
+function envFor(inputs: Record<string, string>): NodeJS.ProcessEnv {
+  return actionEnv(mkdtempSync(join(tmpdir(), 'bench-health-')), inputs);
 }
 
 /** A Deployment of 3 plus `pods` standalone application pods, all with metrics. */
@@ -145,7 +108,7 @@ export async function run(): Promise<BenchReport> {
   const firstRequest = async (extra: NodeJS.ProcessEnv): Promise<number> => {
     small.clearJournal();
     const start = Date.now();
-    const env = actionEnv({
+    const env = envFor({
       kubeconfig: small.kubeconfigPath,
       'crypto-check': 'none',
     });
@@ -185,7 +148,7 @@ export async function run(): Promise<BenchReport> {
     const sim = await cluster(n);
     const r = await timed(
       [node, bundle],
-      actionEnv({ kubeconfig: sim.kubeconfigPath, 'crypto-check': 'none' }),
+      envFor({ kubeconfig: sim.kubeconfigPath, 'crypto-check': 'none' }),
     );
     const lists = sim.journal.filter(
       (e) => e.path === `/api/v1/namespaces/${ns}/pods` && e.method === 'GET',

@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
@@ -9,7 +6,7 @@ import {
   startWebhookReceiver,
   type WebhookReceiver,
 } from '../services/index.js';
-import { root } from '../helpers/bundle.js';
+import { runCli } from '../helpers/cli.js';
 
 let sim: KubeSim;
 let hook: WebhookReceiver;
@@ -27,31 +24,7 @@ afterAll(async () => {
   await hook?.close();
 });
 
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'dist', 'cli', 'index.js'), ...args],
-    {
-      // plans and results land in the working directory: never the repository
-      cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
-        ...env,
-      },
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err })),
-  );
-}
+const cli = runCli;
 
 describe('pqc-ops CLI (bundle)', () => {
   it('health with flags: exit 0 and the Markdown report on stdout', async () => {

@@ -1,12 +1,9 @@
 // pqc-ops housekeeping and pqc-ops rollout through the CLI bundle, the daily
 // chain with housekeeping in it, and the weekly chain with rollout.
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
-import { root } from '../helpers/bundle.js';
+import { runCli } from '../helpers/cli.js';
 
 const IMAGE = `ghcr.io/pqc-ops/pqc-audit@sha256:${'d'.repeat(64)}`;
 let sim: KubeSim;
@@ -18,29 +15,7 @@ beforeAll(async () => {
 });
 afterAll(async () => sim?.close());
 
-function cli(
-  args: string[],
-): Promise<{ code: number; out: string; err: string }> {
-  const child = spawn(
-    process.execPath,
-    [join(root, 'dist', 'cli', 'index.js'), ...args],
-    {
-      // plans and results land in the working directory: never the repository
-      cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
-      env: {
-        PATH: process.env['PATH'] ?? '',
-        RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
-      },
-    },
-  );
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve) =>
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err })),
-  );
-}
+const cli = runCli;
 
 describe('pqc-ops housekeeping and rollout (CLI bundle)', () => {
   it('housekeeping plans in every app pod and writes nothing', async () => {

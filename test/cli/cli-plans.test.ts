@@ -8,14 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
-import { actionEntry } from '../helpers/bundle.js';
+import { cliEntry } from '../helpers/cli.js';
 import { deployment, namespace } from '../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
 let sim: KubeSim;
 let cwd: string;
-const cliEntry = () =>
-  join(actionEntry('health'), '..', '..', 'cli', 'index.js');
 
 beforeAll(async () => {
   sim = await startKubeSim({

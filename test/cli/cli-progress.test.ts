@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PgServer } from '../services/index.js';
-import { actionEntry } from '../helpers/bundle.js';
+import { cliEntry } from '../helpers/cli.js';
 import { seedDatabase } from '../helpers/procedure.js';
 
 let pg: PgServer;
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('pqc-ops progress (the real CLI)', () => {
   it('prints a dump line per interval on stderr, and --json stays the StepResult alone', async () => {
-    const cli = join(actionEntry('health'), '..', '..', 'cli', 'index.js');
+    const cli = cliEntry();
     const child = spawn(
       process.execPath,
       [

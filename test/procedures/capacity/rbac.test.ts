@@ -1,12 +1,11 @@
 // The capacity bundle as the runner runs it, df through exec under
 // deploy/rbac/capacity.yaml alone; and the capacity subcommand of the CLI.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
+import { runCli } from '../../helpers/cli.js';
 import { root, runBundle } from '../../helpers/bundle.js';
 import { startHttpEndpoint, type HttpEndpoint } from '../../services/index.js';
 
@@ -83,29 +82,14 @@ describe('capacity with deploy/rbac/capacity.yaml', () => {
 
 describe('pqc-ops capacity', () => {
   it('runs from the CLI, and joins monthly when --prometheus-url is given', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist', 'cli', 'index.js'),
-        'capacity',
-        '--prometheus-url',
-        prom.url,
-        '--volumes',
-        'none',
-        '--json',
-      ],
-      {
-        // plans and results land in the working directory: never the repository
-        cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
-        },
-      },
-    );
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, out } = await runCli([
+      'capacity',
+      '--prometheus-url',
+      prom.url,
+      '--volumes',
+      'none',
+      '--json',
+    ]);
     expect(code).toBe(0);
     const result = JSON.parse(out) as { procedure: string; status: string };
     expect(result).toMatchObject({ procedure: 'capacity', status: 'warning' });

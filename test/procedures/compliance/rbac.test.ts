@@ -1,12 +1,11 @@
 // The compliance bundle as the runner runs it, under deploy/rbac/compliance.yaml
 // alone, against the fixtures' namespace; and the monthly chain of the CLI.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
+import { runCli } from '../../helpers/cli.js';
 import { root, runBundle } from '../../helpers/bundle.js';
 
 const rbac = parseAllDocuments(
@@ -73,29 +72,12 @@ describe('compliance with deploy/rbac/compliance.yaml', () => {
 
 describe('pqc-ops monthly', () => {
   it('runs cert-rotate, then compliance, and exits 1 when the audit fails its gate', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist', 'cli', 'index.js'),
-        'monthly',
-        '--kubeconfig',
-        sim.kubeconfigPath,
-        '--json',
-      ],
-      {
-        // plans and results land in the working directory: never the repository
-        cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
-        },
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, out, err } = await runCli([
+      'monthly',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--json',
+    ]);
     const results = JSON.parse(out) as { procedure: string; status: string }[];
     expect(results.map((x) => x.procedure)).toEqual([
       'cert-rotate',

@@ -1,12 +1,11 @@
 // The performance bundle as the runner runs it, under the ClusterRole we
 // ship in deploy/rbac/performance.yaml, and the weekly chain of the CLI.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
+import { runCli } from '../../helpers/cli.js';
 import { root, runBundle } from '../../helpers/bundle.js';
 import { startHttpEndpoint, type HttpEndpoint } from '../../services/index.js';
 
@@ -83,30 +82,13 @@ describe('performance with deploy/rbac/performance.yaml', () => {
 
 describe('pqc-ops weekly', () => {
   it('runs performance from the CLI: Markdown out, exit 1 on the regression', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        join(root, 'dist', 'cli', 'index.js'),
-        'weekly',
-        '--kubeconfig',
-        sim.kubeconfigPath,
-        '--prometheus-url',
-        prom.url,
-      ],
-      {
-        // plans and results land in the working directory: never the repository
-        cwd: mkdtempSync(join(tmpdir(), 'pqc-ops-cli-cwd-')),
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'cli-')),
-        },
-      },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    const { code, out, err } = await runCli([
+      'weekly',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--prometheus-url',
+      prom.url,
+    ]);
     expect(code, err).toBe(1);
     expect(out).toContain('### performance: ❌ failed');
     expect(err).toContain(
