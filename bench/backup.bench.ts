@@ -136,25 +136,31 @@ export async function run(): Promise<BenchReport> {
         'peak RSS MiB': '-',
         output: `${(dumpSize / 1e6).toFixed(0)} MB`,
       });
-      for (const enc of [false, true]) {
-        const dest = join(dir, `${db}-${enc ? 'enc' : 'plain'}`);
+      for (const [compression, enc] of [
+        ['pg', false],
+        ['pg', true],
+        ['zstd', false],
+        ['zstd', true],
+      ] as const) {
+        const dest = join(dir, `${db}-${compression}-${enc ? 'enc' : 'plain'}`);
         const b = await timed(() =>
           child('backup', {
             'database-url': pg.url(db),
             destination: dest,
             include: 'database',
+            compression,
             ...(enc ? { 'age-recipients': recipient } : {}),
           }),
         );
         rows.push({
-          case: `pqc-ops backup${enc ? ' + age' : ''} (${Math.round(dbMB)} MB db)`,
+          case: `pqc-ops backup${compression === 'zstd' ? ' compression: zstd' : ''}${enc ? ' + age' : ''} (${Math.round(dbMB)} MB db)`,
           seconds: b.s.toFixed(1),
           'MB/s (db)': (dbMB / b.s).toFixed(1),
           'vs pg_dump': (base.s / b.s).toFixed(2),
           'peak RSS MiB': (b.v.maxRssKiB / 1024).toFixed(0),
           output: `${(Number(b.v.outputs['size']) / 1e6).toFixed(0)} MB`,
         });
-        if (size === mb && !enc) {
+        if (size === mb && !enc && compression === 'pg') {
           await pg.createDatabase(`${db}_r`);
           const pr = await timed(() =>
             sh('pg_restore', ['-d', `${db}_r`, join(dir, `${db}.dump`)], env),

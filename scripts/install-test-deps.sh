@@ -24,11 +24,15 @@ fi
 if [ ! -x "$PG_BIN/initdb" ] || ! command -v pg_dump >/dev/null 2>&1; then
   packages+=(postgresql-15 postgresql-client-15)
 fi
-for tool in openssl unshare; do
+for tool in openssl unshare zstd aws; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     case "$tool" in
       openssl) packages+=(openssl) ;;
       unshare) packages+=(util-linux) ;;
+      # The independent readers of archives: zstd -d, and the AWS CLI that
+      # reads back what the backup put in the test's S3 server (s3rver, npm).
+      zstd) packages+=(zstd) ;;
+      aws) packages+=(awscli) ;;
     esac
   fi
 done
@@ -82,6 +86,8 @@ version initdb "$PG_BIN/initdb" --version
 version kubectl kubectl version --client
 version openssl openssl version
 version unshare unshare --version
+version zstd zstd --version
+version aws aws --version
 printf '%-24s %s\n' "postgres user" "$(id postgres)"
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "install-test-deps: kubectl is not in Debian 12: install it from" \

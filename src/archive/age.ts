@@ -110,8 +110,27 @@ export interface Sealer {
   final(): Buffer[];
 }
 
-/** A {@link Sealer} for `recipients` (a fresh file key and nonce each time). */
-export async function createSealer(recipients: Recipients): Promise<Sealer> {
+/** The plaintext size of an age payload chunk (every chunk but the last). */
+export const AGE_CHUNK = CHUNK;
+/** What each chunk adds: its Poly1305 tag. */
+export const AGE_TAG = TAG;
+
+/**
+ * Encrypts age payload chunks by their counter, in any order: the STREAM
+ * nonce is the chunk's counter (and the last-chunk flag), so an archive
+ * written part by part, out of order, is still one ordinary age file.
+ */
+export interface ChunkSealer {
+  /** The header and payload nonce, which precede chunk 0. */
+  prefix: Buffer;
+  /** Chunk `counter` (at most AGE_CHUNK bytes; only the last may be short). */
+  seal(counter: number, data: Buffer, last: boolean): [Buffer, Buffer];
+}
+
+/** A {@link ChunkSealer} for `recipients` (a fresh file key and nonce each time). */
+export async function createChunkSealer(
+  recipients: Recipients,
+): Promise<ChunkSealer> {
   const age = await import('age-encryption');
   const e = new age.Encrypter();
   for (const r of recipients.list) e.addRecipient(r);
@@ -125,31 +144,39 @@ export async function createSealer(recipients: Recipients): Promise<Sealer> {
   const header = Buffer.from(empty.subarray(0, empty.length - 2 * TAG));
   const nonce = empty.subarray(empty.length - 2 * TAG, empty.length - TAG);
   const key = payloadKey(fileKey, nonce);
+  return {
+    prefix: Buffer.concat([header, nonce]),
+    seal(counter, data, last) {
+      if (data.length > CHUNK || (!last && data.length !== CHUNK))
+        throw new Error('age: only the last chunk may be short');
+      const c = createCipheriv(
+        'chacha20-poly1305',
+        key,
+        nonceFor(counter, last),
+        { authTagLength: TAG },
+      );
+      const ct = c.update(data);
+      c.final();
+      return [ct, c.getAuthTag()];
+    },
+  };
+}
+
+/** A {@link Sealer} for `recipients` (a fresh file key and nonce each time). */
+export async function createSealer(recipients: Recipients): Promise<Sealer> {
+  const cs = await createChunkSealer(recipients);
   const buf = Buffer.allocUnsafe(CHUNK);
   let used = 0;
   let counter = 0;
-  const seal = (data: Buffer, last: boolean): Buffer[] => {
-    const c = createCipheriv(
-      'chacha20-poly1305',
-      key,
-      nonceFor(counter++, last),
-      {
-        authTagLength: TAG,
-      },
-    );
-    const ct = c.update(data);
-    c.final();
-    return [ct, c.getAuthTag()];
-  };
   return {
-    prefix: Buffer.concat([header, nonce]),
+    prefix: cs.prefix,
     update(chunk) {
       const out: Buffer[] = [];
       let off = 0;
       while (off < chunk.length) {
         // A full chunk is sealed only once more data follows: the last one is flagged.
         if (used === CHUNK) {
-          out.push(...seal(buf, false));
+          out.push(...cs.seal(counter++, buf, false));
           used = 0;
         }
         const n = Math.min(CHUNK - used, chunk.length - off);
@@ -159,7 +186,7 @@ export async function createSealer(recipients: Recipients): Promise<Sealer> {
       }
       return out;
     },
-    final: () => seal(buf.subarray(0, used), true),
+    final: () => cs.seal(counter++, buf.subarray(0, used), true),
   };
 }
 

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import { openRegularFileSync } from '../process/read-file.js';
 import { decryptStream } from './age.js';
+import { decompressFrames } from './zstd.js';
 import { ByteReader } from './byte-reader.js';
 import { validateManifest, MEMBERS, type Manifest } from './manifest.js';
 import { BLOCK, isZeroBlock, paxSize, parseHeader } from './tar.js';
@@ -15,19 +17,90 @@ export interface MemberStream {
 }
 
 /**
- * Opens an archive file as a plaintext byte stream: decrypted (and
- * authenticated chunk by chunk) when it ends in `.age`.
+ * Opens an archive file as a stream of tar bytes: decrypted (and
+ * authenticated chunk by chunk) when it ends in `.age`, decompressed when it
+ * is zstd (`.tar.zst`, recognised by its content).
  */
-export function openArchive(path: string, identities: string[]): Readable {
+export function openArchive(
+  path: string,
+  identities: string[],
+): AsyncIterable<Buffer> {
   if (path.endsWith('.age') && identities.length === 0)
     throw new Error(`${path} is encrypted: give input 'age-identity'`);
   // Regular files only: a device (/dev/zero) or a FIFO would never end.
   const fd = openRegularFileSync(path, `the archive ${path}`);
   const file = createReadStream(path, { fd, highWaterMark: 256 * 1024 });
-  if (!path.endsWith('.age')) return file;
+  return openArchiveStream(file, path, identities);
+}
+
+/** Opens an archive that is not a local file: an s3:// object's bytes. */
+export type RemoteOpener = (url: string) => Promise<Readable>;
+
+/** Whether an archive reference is a URL (s3://...) rather than a path. */
+export function isRemote(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//.test(path);
+}
+
+/**
+ * Opens a local file with openArchive(), or a URL through `remote`, streamed
+ * (never downloaded whole first).
+ */
+export function openAny(
+  path: string,
+  identities: string[],
+  remote?: RemoteOpener,
+): AsyncIterable<Buffer> {
+  if (!isRemote(path)) return openArchive(path, identities);
+  if (!remote) throw new Error(`cannot open ${path}: no store configured`);
+  return (async function* () {
+    const body = await remote(path);
+    yield* openArchiveStream(body, basename(path), identities);
+  })();
+}
+
+/**
+ * An archive's bytes (a file, an object being downloaded) as tar bytes:
+ * decrypted when `name` ends in `.age`, decompressed when zstd.
+ */
+export function openArchiveStream(
+  src: Readable,
+  name: string,
+  identities: string[],
+): AsyncIterable<Buffer> {
+  if (!name.endsWith('.age')) return maybeZstd(src);
+  if (identities.length === 0)
+    throw new Error(`${name} is encrypted: give input 'age-identity'`);
   const dec = decryptStream(identities);
-  file.on('error', (e) => dec.destroy(e));
-  return file.pipe(dec);
+  src.on('error', (e) => dec.destroy(e));
+  return maybeZstd(src.pipe(dec));
+}
+
+const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+/** The bytes, decompressed when they start like a zstd frame. */
+async function* maybeZstd(
+  src: AsyncIterable<Uint8Array>,
+): AsyncGenerator<Buffer> {
+  const it = src[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let have = 0;
+  while (have < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    const b = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    head.push(b);
+    have += b.length;
+  }
+  const rest = (async function* () {
+    yield* head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    }
+  })();
+  const zstd = Buffer.concat(head).subarray(0, 4).equals(ZSTD_MAGIC);
+  yield* zstd ? decompressFrames(rest) : rest;
 }
 
 /**
@@ -138,8 +211,9 @@ export async function withMember(
   name: string,
   expectedSha256: string,
   consume: (chunks: AsyncIterable<Buffer>) => Promise<void>,
+  remote?: RemoteOpener,
 ): Promise<void> {
-  for await (const m of readTar(openArchive(path, identities))) {
+  for await (const m of readTar(openAny(path, identities, remote))) {
     if (m.name !== name) continue;
     const h = createHash('sha256');
     await consume(

@@ -99,9 +99,9 @@ export async function createBackup(
 }
 
 /** Collects the config and refuses Secrets that would be written unencrypted. */
-async function collectCheckedConfig(
+export async function collectCheckedConfig(
   cfg: NonNullable<BackupSources['config']>,
-  s: BackupSettings,
+  s: Omit<BackupSettings, 'dir'>,
 ): Promise<ConfigSnapshot> {
   const config = await collectConfig(
     cfg.kube,
@@ -120,7 +120,11 @@ async function collectCheckedConfig(
   return config;
 }
 
-function newManifest(s: BackupSettings, startedAt: Date): Manifest {
+/** The manifest as far as it is known when the run starts. */
+export function newManifest(
+  s: Omit<BackupSettings, 'dir'>,
+  startedAt: Date,
+): Manifest {
   return {
     format: FORMAT_NAME,
     formatVersion: FORMAT_VERSION,
@@ -261,7 +265,8 @@ async function sealAndWrite(
   });
 }
 
-function componentOf(name: string): 'database' | 'config' | 'appdata' {
+/** The component a member name belongs to. */
+export function componentOf(name: string): 'database' | 'config' | 'appdata' {
   return name === MEMBERS.database
     ? 'database'
     : name === MEMBERS.config

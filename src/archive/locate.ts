@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigurationError, RefusedError } from '../errors.js';
+import { isRemote } from './archive-reader.js';
 import { namePattern, parseAnyArchiveName } from './naming.js';
 import { listArchives, splitFuture, type FoundArchive } from './retention.js';
 
@@ -15,9 +16,11 @@ export async function locateArchive(o: {
   destination: string | undefined;
   prefix: string;
   now?: Date;
+  /** Lists the archives of a prefix when `destination` is a bucket. */
+  bucket?: { list(prefix: string): Promise<FoundArchive[]> };
 }): Promise<{ path: string; at?: Date; future: FoundArchive[] }> {
   if (o.archive) {
-    if (!existsSync(o.archive))
+    if (!isRemote(o.archive) && !existsSync(o.archive))
       throw new ConfigurationError(`input 'archive': no file at ${o.archive}`);
     return {
       path: o.archive,
@@ -29,11 +32,13 @@ export async function locateArchive(o: {
     throw new ConfigurationError(
       "give input 'archive' (a file) or 'destination' (a directory holding archives of 'prefix')",
     );
-  if (!existsSync(o.destination))
+  if (!o.bucket && !existsSync(o.destination))
     throw new ConfigurationError(
       `input 'destination': no directory at ${o.destination}`,
     );
-  const found = await listArchives(o.destination, o.prefix);
+  const found = o.bucket
+    ? await o.bucket.list(o.prefix)
+    : await listArchives(o.destination, o.prefix);
   const { trusted, future } = o.now
     ? splitFuture(found, o.now)
     : { trusted: found, future: [] };
@@ -45,7 +50,7 @@ export async function locateArchive(o: {
   return { path: newest.path, at: newest.at, future };
 }
 
-/** The prefix an archive name carries (`<prefix>_YYYYmmdd_HHMMSS.tar[.age]`), else `fallback`. */
+/** The prefix an archive name carries (`<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]`), else `fallback`. */
 export function prefixOf(path: string, fallback: string): string {
   return parseAnyArchiveName(basename(path))?.prefix ?? fallback;
 }

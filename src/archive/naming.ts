@@ -1,6 +1,7 @@
 /**
  * Archive file names, the one definition: `<prefix>_<YYYYmmdd_HHMMSS>.tar`,
- * `.age` appended when encrypted, the time in UTC (the run's start). Every
+ * `.zst` appended when compressed with zstd (`compression: zstd`), then
+ * `.age` when encrypted, the time in UTC (the run's start). Every
  * reader (retention, locate, health's freshness check, verification) and the
  * writer go through these functions.
  */
@@ -32,10 +33,20 @@ export function validPrefix(prefix: string): boolean {
 export const PREFIX_RULE =
   "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 101 characters";
 
-/** `<prefix>_YYYYmmdd_HHMMSS.tar[.age]`, for messages. */
+/** `<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]`, for messages. */
 export function namePattern(prefix: string): string {
-  return `${prefix}_YYYYmmdd_HHMMSS.tar[.age]`;
+  return `${prefix}_YYYYmmdd_HHMMSS.tar[.zst][.age]`;
 }
+
+/**
+ * How the tar inside an archive is compressed: `pg` (a plain tar; pg_dump
+ * compresses the dump itself) or `zstd` (pg_dump writes its custom format
+ * uncompressed and the whole tar is zstd-compressed: `.tar.zst`).
+ */
+export type Compression = 'pg' | 'zstd';
+
+/** The accepted values of input `compression`, default first. */
+export const COMPRESSIONS: readonly Compression[] = ['pg', 'zstd'];
 
 function stamp(at: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -47,13 +58,22 @@ export function archiveName(
   prefix: string,
   at: Date,
   encrypted: boolean,
+  compression: Compression = 'pg',
 ): string {
   if (!validPrefix(prefix))
     throw new Error(`archive prefix "${prefix}" is not ${PREFIX_RULE}`);
   const y = at.getUTCFullYear();
   if (!Number.isFinite(at.getTime()) || y < 1000 || y > 9999)
     throw new Error(`cannot name an archive for ${String(at)}`);
-  return `${prefix}_${stamp(at)}.tar${encrypted ? '.age' : ''}`;
+  return `${prefix}_${stamp(at)}.tar${compression === 'zstd' ? '.zst' : ''}${encrypted ? '.age' : ''}`;
+}
+
+/** Every name an archive of `prefix` started `at` could have. */
+export function archiveNames(prefix: string, at: Date): string[] {
+  return COMPRESSIONS.flatMap((c) => [
+    archiveName(prefix, at, false, c),
+    archiveName(prefix, at, true, c),
+  ]);
 }
 
 /** A parsed archive name. */
@@ -62,11 +82,12 @@ export interface ParsedName {
   /** The time in the name (UTC, whole seconds). */
   at: Date;
   encrypted: boolean;
+  compression: Compression;
 }
 
 // The prefix is greedy, so the last `_YYYYmmdd_HHMMSS.tar` is the stamp.
 const NAME_RE =
-  /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.tar(\.age)?$/;
+  /^(.+)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.tar(\.zst)?(\.age)?$/;
 
 /**
  * Any exact archive name, whatever its prefix (which must be a valid one), with
@@ -93,17 +114,22 @@ export function parseAnyArchiveName(name: string): ParsedName | undefined {
     at.getUTCDate() !== d
   )
     return undefined;
-  return { prefix, at, encrypted: m[8] !== undefined };
+  return {
+    prefix,
+    at,
+    encrypted: m[9] !== undefined,
+    compression: m[8] === undefined ? 'pg' : 'zstd',
+  };
 }
 
 /** The time encoded in an exact archive name of `prefix`, else undefined. */
 export function parseArchiveName(
   prefix: string,
   name: string,
-): { at: Date; encrypted: boolean } | undefined {
+): { at: Date; encrypted: boolean; compression: Compression } | undefined {
   const p = parseAnyArchiveName(name);
   if (!p || p.prefix !== prefix) return undefined;
-  return { at: p.at, encrypted: p.encrypted };
+  return { at: p.at, encrypted: p.encrypted, compression: p.compression };
 }
 
 /** The temporary name an archive is written under before it is linked. */
@@ -132,7 +158,8 @@ export function isFromTheFuture(at: Date, now: Date): boolean {
 
 /**
  * Refuses, before anything is dumped, when the archive this run would write
- * already exists (plain or encrypted, same prefix and second) or another run
+ * already exists (plain or encrypted, either compression, same prefix and
+ * second) or another run
  * is writing it: two backups in the same second would otherwise fail only at
  * the very end, after the whole dump. (The final link never replaces a file
  * either way; this makes the refusal early and clear.)
@@ -142,10 +169,7 @@ export async function assertNameFree(
   prefix: string,
   at: Date,
 ): Promise<void> {
-  const taken = new Set([
-    archiveName(prefix, at, false),
-    archiveName(prefix, at, true),
-  ]);
+  const taken = new Set(archiveNames(prefix, at));
   let names: string[];
   try {
     names = await readdir(dir);

@@ -1,7 +1,7 @@
 import type { PgEndpoint } from '../postgres/endpoint.js';
 import { feedAll, restoreStream } from '../postgres/tools.js';
 import type { CommandRunner } from '../process/runner.js';
-import { withMember } from './archive-reader.js';
+import { withMember, type RemoteOpener } from './archive-reader.js';
 import { MEMBERS, type Manifest } from './manifest.js';
 
 function memberSha(manifest: Manifest, name: string): string {
@@ -17,6 +17,7 @@ export function restoreDatabaseFrom(
   identities: string[],
   manifest: Manifest,
   ep: PgEndpoint,
+  remote?: RemoteOpener,
 ): Promise<void> {
   return withMember(
     archive,
@@ -24,6 +25,7 @@ export function restoreDatabaseFrom(
     MEMBERS.database,
     memberSha(manifest, MEMBERS.database),
     (chunks) => restoreStream(ep, chunks, { clean: true }),
+    remote,
   );
 }
 
@@ -34,6 +36,7 @@ export function restoreAppdataFrom(
   manifest: Manifest,
   runner: CommandRunner,
   dir: string,
+  remote?: RemoteOpener,
 ): Promise<void> {
   return withMember(
     archive,
@@ -57,5 +60,6 @@ export function restoreAppdataFrom(
           `tar -x in ${runner.where} failed (exit ${code}): ${err.trim().split('\n').pop() ?? ''}`,
         );
     },
+    remote,
   );
 }

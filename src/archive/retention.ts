@@ -1,6 +1,11 @@
 import { lstat, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isFromTheFuture, parseArchiveName, temporaryOf } from './naming.js';
+import {
+  isFromTheFuture,
+  parseArchiveName,
+  temporaryOf,
+  type Compression,
+} from './naming.js';
 
 /** An archive of a prefix found in a directory. */
 export interface FoundArchive {
@@ -9,6 +14,7 @@ export interface FoundArchive {
   /** The time in its name. */
   at: Date;
   encrypted: boolean;
+  compression: Compression;
 }
 
 /**

@@ -96,6 +96,45 @@ export function entryHeader(e: TarEntry): Buffer {
   ]);
 }
 
+/**
+ * The size of streamedEntryHeader(): fixed, so it can be reserved before the
+ * member's size is known.
+ */
+export const STREAMED_HEADER_SIZE = 3 * BLOCK;
+
+/**
+ * The header of a member written while it streams (its size known only at
+ * the end): always the pax form (a pax `size` record, then a ustar header),
+ * STREAMED_HEADER_SIZE bytes whatever the size. GNU tar and our reader read it
+ * like any other.
+ */
+export function streamedEntryHeader(e: TarEntry): Buffer {
+  if (!/^[A-Za-z0-9._-]{1,99}$/.test(e.name))
+    throw new Error(`tar: unsupported member name "${e.name}"`);
+  const pax = Buffer.from(paxRecord('size', String(e.size)), 'utf8');
+  const h = Buffer.concat([
+    ustarHeader(
+      `PaxHeaders/${e.name}`.slice(0, 99),
+      pax.length,
+      e.mtime,
+      0o644,
+      'x',
+    ),
+    pax,
+    padding(pax.length),
+    ustarHeader(
+      e.name,
+      Math.min(e.size, MAX_OCTAL_SIZE),
+      e.mtime,
+      e.mode ?? 0o600,
+      '0',
+    ),
+  ]);
+  if (h.length !== STREAMED_HEADER_SIZE)
+    throw new Error('tar: streamed header of unexpected size');
+  return h;
+}
+
 /** The end-of-archive marker: two zero blocks. */
 export function endOfArchive(): Buffer {
   return Buffer.alloc(2 * BLOCK);

@@ -4,11 +4,12 @@ import { basename } from 'node:path';
 import type { Check } from '../report/step-result.js';
 import {
   hashChunks,
-  openArchive,
+  openAny,
   readManifest,
   readSmall,
   readTar,
   type MemberStream,
+  type RemoteOpener,
 } from './archive-reader.js';
 import {
   MEMBERS,
@@ -52,6 +53,8 @@ async function* hashing(
 export interface VerifyOptions {
   /** The clock: a manifest time further ahead than clock skew fails. */
   now?: Date;
+  /** How to open an archive given as a URL (an s3:// object). */
+  remote?: RemoteOpener;
 }
 
 /**
@@ -77,7 +80,7 @@ export async function verifyArchive(
   const checks: Check[] = [];
   const v: Verification = { checks, ok: false };
   try {
-    const tar = readTar(openArchive(path, identities));
+    const tar = readTar(openAny(path, identities, options.remote));
     const { manifest, manifestSha } = await readHashedManifest(tar);
     v.manifest = manifest;
     checks.push({

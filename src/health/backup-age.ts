@@ -12,7 +12,7 @@ const hours = (ms: number) => `${(ms / 3_600_000).toFixed(1)} h`;
 
 /**
  * The newest archive of `prefix` in the backup directory (exact names
- * `<prefix>_YYYYmmdd_HHMMSS.tar[.age]` only: other tars, temporaries and
+ * `<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]` only: other tars, temporaries and
  * restore's safety backups of another prefix do not count) is younger than
  * `maxAgeMs` and readable.
  *

@@ -3,6 +3,9 @@ import type { Kube } from '../kube/client.js';
 import { PodRunner } from '../kube/exec.js';
 import { worst, type Check } from '../report/step-result.js';
 import { backupCheck } from './backup-age.js';
+import { bucketBackupCheck } from './bucket-age.js';
+import type { S3Settings } from '../storage/client.js';
+import { isBucketUrl } from '../storage/location.js';
 import { cryptoArgv, cryptoCheck } from './crypto.js';
 import { checkHttp } from './http.js';
 import { deploymentCheck, isReady, podsCheck } from './pods.js';
@@ -31,6 +34,8 @@ export interface HealthCheckOptions {
   backupDir: string | undefined;
   backupPrefix: string;
   backupMaxAge: number;
+  /** The object-store settings when backupDir is an s3:// URL. */
+  backupS3?: S3Settings;
 }
 
 /** What a round needs from the run: its log, clock and sleep. */
@@ -42,6 +47,7 @@ export interface HealthCheckContext {
   };
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
+  signal?: AbortSignal;
 }
 
 /** The service's status: the worst check decides. */
@@ -121,11 +127,26 @@ export async function runChecks(
     if (t) details.push(t);
   }
   if (o.cryptoCheck !== 'none') checks.push(await selfTest(kube, o, pods, ctx));
-  if (o.backupDir)
-    checks.push(
-      await backupCheck(o.backupDir, o.backupMaxAge, ctx.now(), o.backupPrefix),
-    );
+  if (o.backupDir) checks.push(await backupFreshness(o, o.backupDir, ctx));
   return { checks, details };
+}
+
+/** The backup check, on a directory or a bucket. */
+function backupFreshness(
+  o: HealthCheckOptions,
+  where: string,
+  ctx: HealthCheckContext,
+): Promise<Check> {
+  return isBucketUrl(where) && o.backupS3
+    ? bucketBackupCheck(
+        where,
+        o.backupS3,
+        o.backupMaxAge,
+        ctx.now(),
+        o.backupPrefix,
+        ctx.signal,
+      )
+    : backupCheck(where, o.backupMaxAge, ctx.now(), o.backupPrefix);
 }
 
 async function selfTest(

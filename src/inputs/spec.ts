@@ -1,3 +1,4 @@
+import { isBucketUrl, parseBucketUrl } from '../storage/location.js';
 import { existsSync, statSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigurationError } from '../errors.js';
@@ -266,6 +267,34 @@ export const input = {
     empty: T,
     c: Opt,
   ) => make(name, c, form, parse, empty),
+  /** An existing directory, or an s3://bucket/prefix/ URL (checked for form only). */
+  directoryOrBucket: (name: string, c: Opt) =>
+    make(
+      name,
+      c,
+      'an existing directory or s3://bucket/optional/prefix/',
+      (s) => {
+        if (isBucketUrl(s)) {
+          try {
+            parseBucketUrl(s, name);
+          } catch (e) {
+            throw new Error(
+              (e instanceof Error ? e.message : String(e)).replace(
+                /^input '[^']*': /,
+                '',
+              ),
+              { cause: e },
+            );
+          }
+          return s;
+        }
+        const dir = p.parsePath(s);
+        if (!existsSync(dir) || !statSync(dir).isDirectory())
+          throw new Error('no such directory');
+        return dir;
+      },
+      undefined as string | undefined,
+    ),
   path: (name: string, c: Opt) =>
     make(
       name,

@@ -67,6 +67,26 @@ WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspnam
 ORDER BY n.nspname, c.relname \\gexec
 `;
 
+/** The tables COUNT_TABLES_SQL counts, by name only (a catalog read: quick). */
+export const LIST_TABLES_SQL = `SELECT json_build_object('s', n.nspname, 't', c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY n.nspname, c.relname;
+`;
+
+/** Parses the JSON lines LIST_TABLES_SQL prints. */
+export function parseTableNames(
+  lines: string[],
+): { schema: string; table: string }[] {
+  return lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      const o = JSON.parse(l) as { s: string; t: string };
+      return { schema: o.s, table: o.t };
+    });
+}
+
 /** Parses the JSON lines COUNT_TABLES_SQL prints. */
 export function parseCounts(
   lines: string[],

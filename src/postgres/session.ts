@@ -3,7 +3,9 @@ import type { RunningCommand } from '../process/runner.js';
 import type { TableCount } from './counts.js';
 import {
   COUNT_TABLES_SQL,
+  LIST_TABLES_SQL,
   parseCounts,
+  parseTableNames,
   PSQL_FLAGS,
   startTool,
   type PgEndpoint,
@@ -89,6 +91,11 @@ export class SnapshotSession {
   /** Row counts of every user table, in the session's snapshot. */
   async countTables(): Promise<TableCount[]> {
     return parseCounts(await this.run(COUNT_TABLES_SQL));
+  }
+
+  /** The names of the tables countTables() counts, in the snapshot. */
+  async listTables(): Promise<{ schema: string; table: string }[]> {
+    return parseTableNames(await this.run(LIST_TABLES_SQL));
   }
 
   /** Ends the transaction and the session. */

@@ -92,7 +92,12 @@ describe('archive names and retention', () => {
     // A prefix may itself end in something that looks like a stamp.
     expect(
       parseAnyArchiveName('a_20250101_000000_20250304_050607.tar'),
-    ).toEqual({ prefix: 'a_20250101_000000', at, encrypted: false });
+    ).toEqual({
+      prefix: 'a_20250101_000000',
+      at,
+      encrypted: false,
+      compression: 'pg',
+    });
     expect(parseArchiveName('a', 'a_20250101_000000_20250304_050607.tar')).toBe(
       undefined,
     );
@@ -104,6 +109,7 @@ describe('archive names and retention', () => {
     path: `/x/d${days}`,
     at: new Date(at.getTime() - days * 86_400_000),
     encrypted: false,
+    compression: 'pg',
   });
   it.each([
     {

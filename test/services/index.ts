@@ -8,4 +8,5 @@ export * from './http-endpoint.js';
 export * from './ports.js';
 export * from './postgres.js';
 export * from './prometheus.js';
+export * from './s3.js';
 export * from './webhook-receiver.js';

@@ -1,6 +1,7 @@
 import {
   archiveLocationInputs,
   pushgatewayInput,
+  s3Inputs,
 } from '../../inputs/groups-archive.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
 
@@ -9,8 +10,9 @@ export const verifyInputs = {
   ...archiveLocationInputs,
   archive: input.path('archive', {
     description:
-      'The archive to verify. Empty: the newest archive of prefix in destination.',
+      'The archive to verify (a path, or an s3:// object URL, streamed). Empty: the newest archive of prefix in destination.',
   }),
+  ...s3Inputs,
   ageIdentity: input.string('age-identity', {
     secret: true,
     description:

@@ -3,10 +3,10 @@ import { parseComponents } from '../../archive/components.js';
 import { DEFAULT_PREFIX } from '../../archive/naming.js';
 import { verifyArchive } from '../../archive/verify.js';
 import { ConfigurationError, errorMessage } from '../../errors.js';
-import { checkPrefix } from '../../inputs/groups-archive.js';
+import { checkPrefix, readerLocations } from '../../inputs/groups-archive.js';
+import { archiveAccess } from '../../storage/s3-archives.js';
 import { parsePgUrl } from '../../postgres/url.js';
 import { defineProcedure } from '../../procedure.js';
-import { assertPlainPath } from '../../report/escape.js';
 import { ResultBuilder } from '../../report/step-result.js';
 import { verifyInputs } from './inputs.js';
 import {
@@ -28,13 +28,13 @@ export const backupVerify = defineProcedure({
     "Decrypts the newest archive, checks every member against the manifest, parses config.yaml, restores the dump into a scratch database and compares every table's row count with the manifest.",
   inputs: verifyInputs,
   outputs: {
-    archive: 'Path of the archive verified.',
+    archive: 'Path (or s3:// URL) of the archive verified.',
     verified: 'true when every check passed.',
   },
   validate(o) {
     parseComponents(o.require, 'require');
     checkPrefix(o.prefix, 'prefix');
-    if (o.destination) assertPlainPath(o.destination, 'destination');
+    readerLocations(o);
     const scratch = o.scratchDatabaseUrl
       ? parsePgUrl(
           o.scratchDatabaseUrl,
@@ -63,7 +63,8 @@ export const backupVerify = defineProcedure({
     let ok = false;
     let ageSeconds: number | undefined;
     try {
-      archivePath = await findArchive(o, ctx, rb);
+      const access = await archiveAccess(o, readerLocations(o), ctx.signal);
+      archivePath = await findArchive(o, access.bucket, ctx, rb);
       const scratch = scratchUrl ? await openScratch(scratchUrl) : undefined;
       try {
         const v = await ctx.log.group('verify archive', () =>
@@ -72,7 +73,7 @@ export const backupVerify = defineProcedure({
             identities,
             required,
             restoreHooks(scratch),
-            { now: ctx.now() },
+            { now: ctx.now(), remote: access.remote },
           ),
         );
         rb.checks.push(...v.checks);

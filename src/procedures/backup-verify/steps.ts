@@ -1,5 +1,6 @@
 import { basename } from 'node:path';
 import { locateArchive, prefixOf } from '../../archive/locate.js';
+import type { FoundArchive } from '../../archive/retention.js';
 import { MEMBERS, type Manifest } from '../../archive/manifest.js';
 import {
   markBackupUnusable,
@@ -27,10 +28,11 @@ import type { VerifyOptions } from './inputs.js';
 /** Finds the archive to verify, warns about names from the future, returns its path. */
 export async function findArchive(
   o: VerifyOptions,
+  bucket: { list(prefix: string): Promise<FoundArchive[]> } | undefined,
   ctx: ProcedureContext,
   rb: ResultBuilder,
 ): Promise<string> {
-  const found = await locateArchive({ ...o, now: ctx.now() });
+  const found = await locateArchive({ ...o, bucket, now: ctx.now() });
   if (found.future.length > 0)
     rb.check({
       name: 'future names',

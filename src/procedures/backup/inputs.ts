@@ -4,8 +4,10 @@ import {
   archiveLocationInputs,
   databaseInputs,
   pushgatewayInput,
+  s3Inputs,
 } from '../../inputs/groups-archive.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
+import { COMPRESSIONS } from '../../archive/naming.js';
 
 /** Inputs of the backup procedure. */
 export const backupInputs = {
@@ -29,9 +31,15 @@ export const backupInputs = {
   destination: input.requiredString('destination', {
     default: undefined,
     description:
-      'Directory on the runner the archive is written to (created if missing).',
+      'Where the archive is written: a directory on the runner (created if missing), or s3://bucket/optional/prefix/, streamed as a multipart upload (see the s3-* inputs).',
   }),
+  ...s3Inputs,
   prefix: archiveLocationInputs.prefix,
+  compression: input.enumeration('compression', COMPRESSIONS, {
+    default: 'pg',
+    description:
+      'pg: pg_dump compresses the dump (custom format), the archive is a plain .tar. zstd: pg_dump writes its custom format uncompressed and the whole archive is compressed with zstd on other cores while it dumps (<prefix>_<ts>.tar.zst: zstd -d, then tar -x, then pg_restore); several times faster, and smaller.',
+  }),
   ageRecipients: input.list('age-recipients', {
     description:
       'age recipients, one per line: classic age1... or post-quantum hybrid age1pq1..., never both kinds. Empty: the archive is not encrypted.',

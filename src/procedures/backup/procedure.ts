@@ -7,7 +7,6 @@ import {
   checkAppdataSource,
   checkPrefix,
 } from '../../inputs/groups-archive.js';
-import { assertPlainPath } from '../../report/escape.js';
 import { connect, type ProcedureLease } from '../../kube/connect.js';
 import { clusterConfigured } from '../../kube/credentials.js';
 import { databaseMode } from '../../postgres/source.js';
@@ -21,6 +20,7 @@ import {
   removeStale,
   resolveSources,
   retain,
+  placeOf,
   takeLock,
   writeBackup,
 } from './steps.js';
@@ -37,7 +37,7 @@ export const backup = defineProcedure({
     'Writes one archive (pg_dump custom format, ConfigMaps and Secrets, app data, manifest with checksums and row counts), optionally age-encrypted, verifies it, applies retention and pushes metrics.',
   inputs: backupInputs,
   outputs: {
-    archive: 'Path of the archive written.',
+    archive: 'Path of the archive written, or its s3:// URL.',
     sha256: 'sha256 of the archive file.',
     size: 'Size of the archive file in bytes.',
   },
@@ -45,7 +45,7 @@ export const backup = defineProcedure({
     const include = parseComponents(o.include, 'include');
     checkPrefix(o.prefix, 'prefix');
     checkAppdataSource(o);
-    assertPlainPath(o.destination, 'destination');
+    placeOf(o);
     const db = include.has('database') ? databaseMode(o, true) : undefined;
     if (db === 'url')
       parsePgUrl(o.databaseUrl ?? '', 'database-url', () => undefined);
@@ -69,7 +69,8 @@ export const backup = defineProcedure({
   async run(o, ctx) {
     const include = parseComponents(o.include, 'include');
     const recipients = await parseRecipients(o.ageRecipients);
-    await prepareDestination(o.destination);
+    const place = placeOf(o);
+    if ('dir' in place) await prepareDestination(place.dir);
     const rb = ctx.record({
       destination: o.destination,
       prefix: o.prefix,
@@ -84,7 +85,7 @@ export const backup = defineProcedure({
         ? await connect(o, ctx)
         : undefined;
       lease = await takeLock(o, kube, ctx, rb);
-      const removed = await removeStale(o, ctx);
+      const removed = 'dir' in place ? await removeStale(o, ctx) : [];
       if (removed.length > 0)
         rb.check({
           name: 'leftovers',
@@ -95,6 +96,7 @@ export const backup = defineProcedure({
       ctx.signal.throwIfAborted();
       const archive = await writeBackup(
         o,
+        place,
         src,
         include,
         recipients,
@@ -108,7 +110,7 @@ export const backup = defineProcedure({
         size: String(archive.size),
       });
       ctx.signal.throwIfAborted();
-      await retain(o, ctx, rb);
+      await retain(o, place, ctx, rb);
     } catch (e) {
       if (e instanceof ConfigurationError) throw e;
       why = ctx.signal.aborted ? 'cancelled' : errorMessage(e);

@@ -1,6 +1,12 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import type { Recipients } from '../../archive/age.js';
-import { createBackup, type BackupSources } from '../../archive/create.js';
+import {
+  createBackup,
+  type BackupOutcome,
+  type BackupSources,
+} from '../../archive/create.js';
+import { directoryTarget } from '../../archive/file-target.js';
+import { streamBackup } from '../../archive/stream-create.js';
 import { tableName, type Component } from '../../archive/manifest.js';
 import {
   applyRetention,
@@ -17,7 +23,13 @@ import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
 import type { ProcedureContext } from '../../procedure.js';
 import type { ResultBuilder } from '../../report/step-result.js';
 import { PQC_OPS_VERSION } from '../../version.js';
+import { locationOf, s3SettingsOf } from '../../inputs/groups-archive.js';
+import type { S3Settings } from '../../storage/client.js';
+import type { BucketLocation } from '../../storage/location.js';
+import { archiveBucket, keyOf } from '../../storage/s3-archives.js';
+import { bucketTarget } from '../../storage/s3-target.js';
 import type { BackupOptions } from './inputs.js';
+import { retainInBucket } from './bucket.js';
 
 /** The destination directory, created when missing; errors name the input. */
 export async function prepareDestination(dir: string): Promise<void> {
@@ -111,9 +123,59 @@ export async function resolveSources(
   return src;
 }
 
+/** Where the archive goes: a directory, or a bucket. */
+export type Place =
+  { dir: string } | { bucket: BucketLocation; s3: S3Settings };
+
+/** The place `destination` names (validated: the rules throw one line). */
+export function placeOf(o: BackupOptions): Place {
+  const loc = locationOf(o.destination, 'destination');
+  return 'dir' in loc ? loc : { bucket: loc.bucket, s3: s3SettingsOf(o) };
+}
+
+/**
+ * The archive: into a directory spooled (compression pg) or streamed (zstd);
+ * into a bucket always streamed, as a multipart upload.
+ */
+async function createArchive(
+  o: BackupOptions,
+  place: Place,
+  src: BackupSources,
+  recipients: Recipients | undefined,
+  kube: Kube | undefined,
+  ctx: ProcedureContext,
+): Promise<BackupOutcome> {
+  const settings = {
+    prefix: o.prefix,
+    recipients,
+    allowPlaintextSecrets: o.allowPlaintextSecrets,
+    now: ctx.now,
+    info: ctx.log.info,
+    mask: ctx.maskSecret,
+    cluster: kube?.server,
+    namespace: kube ? o.namespace : undefined,
+    version: PQC_OPS_VERSION,
+  };
+  if ('dir' in place && o.compression === 'pg')
+    return createBackup(src, {
+      ...settings,
+      dir: place.dir,
+      progress: ctx.progress,
+    });
+  return streamBackup(src, {
+    ...settings,
+    target:
+      'dir' in place
+        ? directoryTarget(place.dir)
+        : await bucketTarget(place.bucket, place.s3, ctx.signal),
+    compression: o.compression,
+  });
+}
+
 /** Writes the archive and records each member; fails when a requested component is missing. */
 export async function writeBackup(
   o: BackupOptions,
+  place: Place,
   src: BackupSources,
   include: Set<Component>,
   recipients: Recipients | undefined,
@@ -122,25 +184,17 @@ export async function writeBackup(
   rb: ResultBuilder,
 ): Promise<{ path: string; sha256: string; size: number }> {
   const res = await ctx.log.group('backup', () =>
-    createBackup(src, {
-      dir: o.destination,
-      prefix: o.prefix,
-      recipients,
-      allowPlaintextSecrets: o.allowPlaintextSecrets,
-      now: ctx.now,
-      info: ctx.log.info,
-      mask: ctx.maskSecret,
-      cluster: kube?.server,
-      namespace: kube ? o.namespace : undefined,
-      version: PQC_OPS_VERSION,
-      progress: ctx.progress,
-    }),
+    createArchive(o, place, src, recipients, kube, ctx),
   );
   const m = res.manifest;
   const archived = new Set(m.members.map((x) => x.component));
   const missing = [...include].filter((c) => !archived.has(c));
   if (missing.length > 0) {
-    await rm(res.archive.path, { force: true });
+    if ('dir' in place) await rm(res.archive.path, { force: true });
+    else
+      await (
+        await archiveBucket(place.bucket, place.s3)
+      ).remove(keyOf(place.bucket, res.archive.path));
     throw new Error(
       `the archive would lack ${missing.join(', ')} (requested in 'include'); it was deleted and nothing else was touched`,
     );
@@ -168,8 +222,16 @@ export async function writeBackup(
   rb.check({
     name: 'archive',
     status: 'ok',
-    observed: `${res.archive.size} bytes; sha256 re-read from disk matches`,
-    threshold: 'member checksums and file sha256 verified before rename',
+    observed:
+      'bucket' in place
+        ? `${res.archive.size} bytes${o.compression === 'zstd' ? ', zstd' : ''}, uploaded in parts; the stored object read back matches every part (sha256 ${res.archive.sha256.slice(0, 16)}...)`
+        : o.compression === 'pg'
+          ? `${res.archive.size} bytes; sha256 re-read from disk matches`
+          : `${res.archive.size} bytes, zstd; every part re-read from disk matches`,
+    threshold:
+      'bucket' in place
+        ? 'member checksums known before the upload completes; the object read back before success'
+        : 'member checksums and file sha256 verified before rename',
   });
   rb.artifacts.push({ ...res.archive });
   if (m.database)
@@ -211,9 +273,11 @@ export async function removeStale(
 /** Retention, only after this run's archive is safely in place. */
 export async function retain(
   o: BackupOptions,
+  place: Place,
   ctx: ProcedureContext,
   rb: ResultBuilder,
 ): Promise<void> {
+  if ('bucket' in place) return retainInBucket(o, place, ctx, rb);
   const plan = planRetention(
     await listArchives(o.destination, o.prefix),
     ctx.now(),

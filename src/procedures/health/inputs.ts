@@ -1,6 +1,6 @@
+import { pushgatewayInput, s3Inputs } from '../../inputs/groups-archive.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { kubeInputs } from '../../inputs/groups.js';
-import { pushgatewayInput } from '../../inputs/groups-archive.js';
 import {
   healthCheckInputs,
   httpTimeoutInput,
@@ -34,14 +34,15 @@ export const healthInputs = {
   cpuThreshold: healthCheckInputs.cpuThreshold,
   memoryThreshold: healthCheckInputs.memoryThreshold,
   restartThreshold: healthCheckInputs.restartThreshold,
-  backupDir: input.directory('backup-dir', {
+  backupDir: input.directoryOrBucket('backup-dir', {
     description:
-      'Directory of backup archives on the runner. Empty: skip the backup check.',
+      'Where the backup archives are: a directory on the runner, or s3://bucket/optional/prefix/ (then the newest archive is judged from a listing; see the s3-* inputs). Empty: skip the backup check.',
   }),
+  ...s3Inputs,
   backupPrefix: input.requiredString('backup-prefix', {
     default: 'pqc-audit-backup',
     description:
-      "Prefix of the archives in backup-dir (<prefix>_YYYYmmdd_HHMMSS.tar[.age]): other files, and other prefixes such as restore's safety backups, do not count.",
+      "Prefix of the archives in backup-dir (<prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]): other files, and other prefixes such as restore's safety backups, do not count.",
   }),
   backupMaxAge: input.duration('backup-max-age', {
     default: '24h',

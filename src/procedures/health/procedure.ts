@@ -1,3 +1,6 @@
+import { s3SettingsOf } from '../../inputs/groups-archive.js';
+import { isBucketUrl } from '../../storage/location.js';
+import type { S3Settings } from '../../storage/client.js';
 import { errorMessage } from '../../errors.js';
 import { checkCryptoCommand } from '../../inputs/groups-health.js';
 import type { Kube } from '../../kube/client.js';
@@ -26,6 +29,7 @@ export const health = defineProcedure({
   },
   failureOutputs: { status: 'unknown' },
   validate(o) {
+    if (isBucketUrl(o.backupDir)) s3SettingsOf(o);
     checkCryptoCommand(o);
   },
   async run(o, ctx) {
@@ -35,7 +39,7 @@ export const health = defineProcedure({
       namespace: o.namespace,
       deployment: o.deployment,
     });
-    let round = await runChecks(kube, o, ctx);
+    let round = await runChecks(kube, withBucket(o), ctx);
     let status = healthOf(round.checks);
     let healed = false;
     if (status === 'unhealthy' && o.selfHeal) {
@@ -47,7 +51,7 @@ export const health = defineProcedure({
       );
       const heal = await selfHeal(kube, o, ctx, rb);
       healed = heal.restarted;
-      round = await runChecks(kube, o, ctx);
+      round = await runChecks(kube, withBucket(o), ctx);
       status = healthOf(round.checks);
       if (heal.check.status === 'ok' && status === 'unhealthy') {
         heal.check.status = 'failed';
@@ -247,4 +251,11 @@ function finish(
       ? `health: ${o.namespace}/${o.deployment} is ${status}: ${bad.map((c) => `${c.name}: ${c.observed}`).join('; ')}`
       : undefined,
   };
+}
+
+/** The health options with the object-store settings when backup-dir is a bucket. */
+function withBucket(
+  o: HealthOptions,
+): HealthOptions & { backupS3?: S3Settings } {
+  return isBucketUrl(o.backupDir) ? { ...o, backupS3: s3SettingsOf(o) } : o;
 }

@@ -4,6 +4,7 @@ import {
   archiveLocationInputs,
   databaseInputs,
   pushgatewayInput,
+  s3Inputs,
 } from '../../inputs/groups-archive.js';
 import { kubeInputs } from '../../inputs/groups.js';
 import { changeControlInputs } from '../../plan/change-control.js';
@@ -19,8 +20,9 @@ export const restoreInputs = {
   ...archiveLocationInputs,
   archive: input.path('archive', {
     description:
-      'The archive to restore. Empty: the newest archive of prefix in destination.',
+      'The archive to restore (a path, or an s3:// object URL, streamed). Empty: the newest archive of prefix in destination.',
   }),
+  ...s3Inputs,
   ageIdentity: input.string('age-identity', {
     secret: true,
     description:
@@ -39,7 +41,7 @@ export const restoreInputs = {
   }),
   safetyDestination: input.path('safety-destination', {
     description:
-      "Directory for the safety backup taken before apply. Empty: the archive's directory.",
+      "Directory for the safety backup taken before apply. Empty: the archive's directory (or its bucket folder, as a multipart upload).",
   }),
   safetyPrefix: input.requiredString('safety-prefix', {
     default: 'pqc-audit-emergency',

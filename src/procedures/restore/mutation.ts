@@ -18,6 +18,9 @@ import type { ResultBuilder } from '../../report/step-result.js';
 import type { Recipients } from '../../archive/age.js';
 import { objectState, targetState } from './live-state.js';
 import type { VerifiedArchive } from './prepare.js';
+import type { RemoteOpener } from '../../archive/archive-reader.js';
+import { streamBackup } from '../../archive/stream-create.js';
+import type { ArchiveTarget } from '../../archive/target.js';
 
 /** Everything the restore of one archive touches, resolved. */
 export interface RestoreTarget {
@@ -29,8 +32,12 @@ export interface RestoreTarget {
   app?: CommandRunner;
   appPath: string;
   namespace: string;
+  /** Opens the archive when it is an s3:// object. */
+  remote?: RemoteOpener;
   safety: {
     dir: string | undefined;
+    /** Where the safety backup goes when the archive is in a bucket and no dir is given. */
+    target?: ArchiveTarget;
     prefix: string;
     recipients: Recipients | undefined;
     allowPlaintextSecrets: boolean;
@@ -145,19 +152,25 @@ async function executeRestore(
       selector: t.archive.manifest.source.configSelector || undefined,
     };
   if (doApp && t.app) src.appdata = { runner: t.app, path: t.appPath };
+  const settings = {
+    prefix: t.safety.prefix,
+    recipients: t.safety.recipients,
+    allowPlaintextSecrets: t.safety.allowPlaintextSecrets,
+    now: ctx.now,
+    info: ctx.log.info,
+    mask: ctx.maskSecret,
+    cluster: t.kube?.server,
+    namespace: t.namespace,
+    version: t.version,
+  };
+  const target = t.safety.dir ? undefined : t.safety.target;
   const safety = await ctx.log.group('safety backup', () =>
-    createBackup(src, {
-      dir: t.safety.dir || dirname(t.archive.path),
-      prefix: t.safety.prefix,
-      recipients: t.safety.recipients,
-      allowPlaintextSecrets: t.safety.allowPlaintextSecrets,
-      now: ctx.now,
-      info: ctx.log.info,
-      mask: ctx.maskSecret,
-      cluster: t.kube?.server,
-      namespace: t.namespace,
-      version: t.version,
-    }),
+    target
+      ? streamBackup(src, { ...settings, target, compression: 'pg' })
+      : createBackup(src, {
+          ...settings,
+          dir: t.safety.dir || dirname(t.archive.path),
+        }),
   );
   outputs['safety-backup'] = safety.archive.path;
   rb.artifacts.push({ ...safety.archive });
@@ -169,7 +182,7 @@ async function executeRestore(
   const undo = `restore from the safety backup ${safety.archive.path}`;
   const m = t.archive.manifest;
   if (doDb && t.ep) {
-    await restoreDatabaseFrom(t.archive.path, t.identities, m, t.ep);
+    await restoreDatabaseFrom(t.archive.path, t.identities, m, t.ep, t.remote);
     rb.change(
       'restored the database (pg_restore --clean --if-exists --single-transaction)',
       t.ep.describe,
@@ -181,7 +194,14 @@ async function executeRestore(
     rb.change(what, docRef(d, t.namespace).object, undo);
   }
   if (doApp && t.app) {
-    await restoreAppdataFrom(t.archive.path, t.identities, m, t.app, t.appPath);
+    await restoreAppdataFrom(
+      t.archive.path,
+      t.identities,
+      m,
+      t.app,
+      t.appPath,
+      t.remote,
+    );
     rb.change('extracted app data', `${t.appPath} in ${t.app.where}`, undo);
   }
 }

@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../../errors.js';
 import { locateArchive } from '../../archive/locate.js';
+import type { RemoteOpener } from '../../archive/archive-reader.js';
+import type { FoundArchive } from '../../archive/retention.js';
 import type { Component, Manifest } from '../../archive/manifest.js';
 import { verifyArchive } from '../../archive/verify.js';
 import type { Check } from '../../report/step-result.js';
@@ -30,9 +32,19 @@ export async function verifiedArchive(
   identities: string[],
   wanted: Set<Component>,
   now: Date,
+  access: {
+    bucket?: { list(prefix: string): Promise<FoundArchive[]> };
+    remote?: RemoteOpener;
+  } = {},
 ): Promise<VerifiedArchive | { path: string; failed: Check[] }> {
-  const found = await locateArchive({ ...o, now });
-  const v = await verifyArchive(found.path, identities, new Set(), {}, { now });
+  const found = await locateArchive({ ...o, bucket: access.bucket, now });
+  const v = await verifyArchive(
+    found.path,
+    identities,
+    new Set(),
+    {},
+    { now, remote: access.remote },
+  );
   const bad = v.checks.filter((c) => c.status === 'failed');
   if (!v.manifest || bad.length > 0)
     return {

@@ -1,3 +1,6 @@
+import { isBucketUrl } from '../../storage/location.js';
+import { archiveAccess, folderOf } from '../../storage/s3-archives.js';
+import { bucketTarget } from '../../storage/s3-target.js';
 import {
   parseIdentities,
   parseRecipients,
@@ -10,8 +13,8 @@ import { errorMessage } from '../../errors.js';
 import {
   checkAppdataSource,
   checkPrefix,
+  readerLocations,
 } from '../../inputs/groups-archive.js';
-import { assertPlainPath } from '../../report/escape.js';
 import type { OptionsOf } from '../../inputs/spec.js';
 import { clusterConfigured } from '../../kube/credentials.js';
 import { connect } from '../../kube/connect.js';
@@ -56,14 +59,16 @@ export const restore = defineProcedure({
     checkAppdataSource(o);
     checkPrefix(o.prefix, 'prefix');
     checkPrefix(o.safetyPrefix, 'safety-prefix');
-    if (o.destination) assertPlainPath(o.destination, 'destination');
+    readerLocations(o);
   },
   async run(o, ctx) {
     const identities = o.ageIdentity ? parseIdentities(o.ageIdentity) : [];
     for (const id of identities) ctx.maskSecret(id);
     const wanted = parseComponents(o.components, 'components');
+    const s3 = readerLocations(o);
+    const access = await archiveAccess(o, s3, ctx.signal);
     const found = await ctx.log.group('verify archive', () =>
-      verifiedArchive(o, identities, wanted, ctx.now()),
+      verifiedArchive(o, identities, wanted, ctx.now(), access),
     );
     const rb = ctx.record({
       archive: found.path,
@@ -98,6 +103,13 @@ export const restore = defineProcedure({
     const hasCluster = clusterConfigured(o.kubeconfig, ctx.env);
     checkRestorable(found, o, hasCluster);
     const t = await resolveTarget(o, ctx, found, identities, hasCluster);
+    t.remote = access.remote;
+    if (s3 && isBucketUrl(found.path) && !o.safetyDestination)
+      t.safety.target = await bucketTarget(
+        folderOf(found.path, 'archive'),
+        s3,
+        ctx.signal,
+      );
     const cc = await runChangeControlled(
       restoreMutation(t, ctx, rb, outputs),
       o,

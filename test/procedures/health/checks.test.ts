@@ -259,7 +259,7 @@ describe('backup freshness', () => {
     const d = dir();
     await makeArchive({ dir: d, prefix: 'nightly', nameAt: hoursAgo(1) });
     expect((await backupCheck(d, 86_400_000, now)).observed).toMatch(
-      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.age\] in/,
+      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.zst\]\[\.age\] in/,
     );
     const c = await backupCheck(d, 86_400_000, now, 'nightly');
     expect(c.status).toBe('ok');
@@ -341,7 +341,7 @@ describe('backup freshness', () => {
     const d = dir();
     gnuTar(d, 'pqc-audit-backup.tar');
     expect((await backupCheck(d, 1000, now)).observed).toMatch(
-      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.age\] in/,
+      /^no archive named pqc-audit-backup_YYYYmmdd_HHMMSS\.tar\[\.zst\]\[\.age\] in/,
     );
   });
 });
