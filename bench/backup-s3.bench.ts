@@ -76,14 +76,26 @@ async function child(
 async function generate(pg: PgServer, db: string, mb: number): Promise<number> {
   await pg.createDatabase(db);
   const rows = Math.round((mb * 1024 * 1024) / 240);
-  await pg.psql(
-    `CREATE TABLE findings (id bigint PRIMARY KEY, host text, algorithm text, note text);
+  // psql directly: pg.psql() has a timeout meant for tests.
+  const gen = await sh(
+    'psql',
+    [
+      '-X',
+      '-q',
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-d',
+      db,
+      '-c',
+      `CREATE TABLE findings (id bigint PRIMARY KEY, host text, algorithm text, note text);
      INSERT INTO findings SELECT i, 'host-' || (i % 997), (ARRAY['RSA-2048','ML-KEM-768','ML-DSA-65'])[1 + i % 3],
        md5(i::text) || md5((i * 31)::text) || md5((i * 17)::text) || md5((i * 7)::text) || ' Ünïcödé ✓'
      FROM generate_series(1, ${rows}) i;
      CREATE TABLE scans AS SELECT i AS id, md5(i::text) AS digest FROM generate_series(1, ${Math.round(rows / 10)}) i;`,
-    db,
+    ],
+    { ...process.env, ...pg.env() },
   );
+  if (gen.code !== 0) throw new Error(`generating ${db} failed: ${gen.stderr}`);
   return Number(await pg.psql(`SELECT pg_database_size('${db}')`));
 }
 

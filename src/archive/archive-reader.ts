@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { openRegularFileSync } from '../process/read-file.js';
 import { decryptStream } from './age.js';
 import { decompressFrames } from './zstd.js';
+import { garbageCollector } from '../process/memory.js';
 import { ByteReader } from './byte-reader.js';
 import { validateManifest, MEMBERS, type Manifest } from './manifest.js';
 import { BLOCK, isZeroBlock, paxSize, parseHeader } from './tar.js';
@@ -100,7 +101,11 @@ async function* maybeZstd(
     }
   })();
   const zstd = Buffer.concat(head).subarray(0, 4).equals(ZSTD_MAGIC);
-  yield* zstd ? decompressFrames(rest) : rest;
+  const collected = garbageCollector();
+  for await (const c of zstd ? decompressFrames(rest) : rest) {
+    collected(c.length);
+    yield c;
+  }
 }
 
 /**

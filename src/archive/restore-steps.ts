@@ -52,7 +52,11 @@ export function restoreAppdataFrom(
         (c: Buffer) => (err = (err + String(c)).slice(-500)),
       );
       const [, code] = await Promise.all([
-        feedAll(chunks, cmd.stdin),
+        // A source that breaks mid-stream must not leave tar waiting.
+        feedAll(chunks, cmd.stdin).catch((e: unknown) => {
+          cmd.kill();
+          throw e;
+        }),
         cmd.done,
       ]);
       if (code !== 0)

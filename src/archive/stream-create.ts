@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SnapshotSession } from '../postgres/session.js';
 import type { CommandRunner } from '../process/runner.js';
+import { garbageCollector } from '../process/memory.js';
 import { lastError, tail } from '../process/output.js';
 import { createChunkSealer } from './age.js';
 import type { ConfigSnapshot } from './config.js';
@@ -262,12 +263,14 @@ async function streamCommand(
   cmd.stdin.end();
   const err = tail(cmd.stderr);
   const h = createHash('sha256');
+  const collected = garbageCollector();
   let size = 0;
   try {
     for await (const c of cmd.stdout as AsyncIterable<Buffer>) {
       h.update(c);
       size += c.length;
       await w.write(c);
+      collected(c.length);
     }
   } catch (e) {
     cmd.kill();

@@ -5,6 +5,7 @@
  * they stored by reading it back.
  */
 import { createHash } from 'node:crypto';
+import { garbageCollector } from '../process/memory.js';
 import type { PartLayout, PartRecord, PartSink } from './part-writer.js';
 
 /** The archive as stored. */
@@ -68,7 +69,9 @@ export async function checkReadBack(
     part = createHash('sha256');
     inPart = 0;
   };
+  const collected = garbageCollector();
   for await (const chunk of src) {
+    collected(chunk.byteLength);
     let c = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     whole.update(c);
     total += c.length;

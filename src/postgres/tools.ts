@@ -69,10 +69,13 @@ export async function restoreStream(
   const cmd = await startTool(ep, [...args, ...ep.connArgs(opts.database)]);
   const err = tail(cmd.stderr);
   cmd.stdout.resume();
-  const [feed, exit] = await Promise.allSettled([
-    feedAll(source, cmd.stdin),
-    cmd.done,
-  ]);
+  // A source that breaks mid-stream (a damaged archive) leaves pg_restore
+  // waiting for the rest of its input: end it, or this waits forever.
+  const feeding = feedAll(source, cmd.stdin).catch((e: unknown) => {
+    cmd.kill();
+    throw e;
+  });
+  const [feed, exit] = await Promise.allSettled([feeding, cmd.done]);
   // A broken source (a damaged archive) explains a pg_restore failure best.
   if (feed.status === 'rejected') {
     cmd.kill();
