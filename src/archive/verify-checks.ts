@@ -44,7 +44,7 @@ export function archiveTimeCheck(
     return {
       name: 'archive time',
       status: 'warning',
-      observed: `${fileName} is not named <prefix>_YYYYmmdd_HHMMSS.tar[.age]: the manifest's time (${String(manifest.endedAt)}) is not cross-checked`,
+      observed: `${fileName} is not named <prefix>_YYYYmmdd_HHMMSS.tar[.zst][.age]: the manifest's time (${String(manifest.endedAt)}) is not cross-checked`,
     };
   const problem = manifestTimeProblem(parsed.at, manifest, now);
   return problem
