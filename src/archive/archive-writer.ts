@@ -17,6 +17,8 @@ export interface WrittenArchive {
   path: string;
   sha256: string;
   size: number;
+  /** Where else the sha256 was recorded, or why it was not (buckets). */
+  note?: string;
 }
 
 const READ_CHUNK = 1024 * 1024;

@@ -14,6 +14,8 @@ export interface StoredArchive {
   path: string;
   sha256: string;
   size: number;
+  /** Where else the sha256 was recorded, or why it was not (buckets). */
+  note?: string;
 }
 
 /** A place archives are written to. */

@@ -13,6 +13,12 @@ import { s3Error } from './errors.js';
 import { bucketUrl, type BucketLocation } from './location.js';
 
 /** S3's limits: parts of 5 MiB at least (but the last), 10,000 at most. */
+/** CopyObject's limit: larger objects keep their sha256 out of metadata. */
+export const MAX_COPY = 5 * 1024 * 1024 * 1024;
+/** The object metadata key (x-amz-meta-pqc-ops-sha256) of the archive's sha256. */
+export const SHA256_METADATA = 'pqc-ops-sha256';
+/** The metadata every archive object is created with. */
+const FORMAT_METADATA = { 'pqc-ops-format': 'pqc-ops-backup' };
 export const MIN_PART = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
 /** Parts uploading at once: memory is about (this + 3) x the part size. */
@@ -70,6 +76,7 @@ export async function bucketTarget(
 
 /** One multipart upload: its bucket, key, id and the parts' ETags. */
 interface Upload {
+  settings: S3Settings;
   client: S3Client;
   sdk: S3Sdk;
   Bucket: string;
@@ -105,7 +112,7 @@ async function beginUpload(
         StorageClass: s.storageClass as never,
         ServerSideEncryption: s.sse,
         SSEKMSKeyId: s.kmsKeyId,
-        Metadata: { 'pqc-ops-format': 'pqc-ops-backup' },
+        Metadata: FORMAT_METADATA,
       }),
       { abortSignal: signal },
     )
@@ -113,6 +120,7 @@ async function beginUpload(
       throw s3Error(e, `starting the upload of ${url}`);
     });
   const u: Upload = {
+    settings: s,
     client,
     sdk,
     Bucket,
@@ -207,12 +215,60 @@ async function commit(
       { abortSignal: u.signal },
     );
     const read = await checkReadBack(got.Body as Readable, parts, size);
-    return { path: u.url, ...read };
+    const note = await recordSha256(u, read.sha256, size);
+    return { path: u.url, ...read, note };
   } catch (e) {
     throw e instanceof Error && !('$metadata' in e)
       ? e
       : s3Error(e, `reading back ${u.url}`);
   }
+}
+
+/**
+ * Records the verified archive's sha256 in the object's metadata. S3 fixes
+ * metadata when an upload starts, before the last byte (and so the hash) is
+ * known: the object is copied onto itself with the metadata replaced, a copy
+ * made inside the store. Not done where that copy would cost more than it
+ * gives: on a versioned bucket (the copy keeps a second version of the whole
+ * archive) and above CopyObject's 5 GiB. A failed copy leaves the verified
+ * object as it was. Returns what happened, for the report.
+ */
+async function recordSha256(
+  u: Upload,
+  sha256: string,
+  size: number,
+): Promise<string> {
+  const { Bucket, Key } = u;
+  if (size > MAX_COPY)
+    return `sha256 not in the object's metadata: a copy to set it is limited to 5 GiB`;
+  const v = await u.client
+    .send(new u.sdk.GetBucketVersioningCommand({ Bucket }), {
+      abortSignal: u.signal,
+    })
+    .catch(() => undefined);
+  if (v?.Status === 'Enabled' || v?.Status === 'Suspended')
+    return `sha256 not in the object's metadata: the bucket is versioned, and setting it would keep a second copy of the archive`;
+  const s = u.settings;
+  return u.client
+    .send(
+      new u.sdk.CopyObjectCommand({
+        Bucket,
+        Key,
+        CopySource: `${Bucket}/${Key.split('/').map(encodeURIComponent).join('/')}`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { ...FORMAT_METADATA, [SHA256_METADATA]: sha256 },
+        ContentType: 'application/octet-stream',
+        StorageClass: s.storageClass as never,
+        ServerSideEncryption: s.sse,
+        SSEKMSKeyId: s.kmsKeyId,
+      }),
+      { abortSignal: u.signal },
+    )
+    .then(
+      () => `sha256 in the object's metadata (${SHA256_METADATA})`,
+      (e: unknown) =>
+        `sha256 not in the object's metadata: ${s3Error(e, `copying ${u.url} onto itself`).message}`,
+    );
 }
 
 /** Aborts the upload, or deletes the object when it was completed. */

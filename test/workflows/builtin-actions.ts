@@ -38,6 +38,8 @@ export interface BuiltinContext {
   runId: string;
   pastRuns: Record<string, string>;
   log(line: string): void;
+  /** Adds a variable to the job's environment, as a GITHUB_ENV line does. */
+  exportEnv(name: string, value: string): void;
 }
 
 /** The built-in actions by `owner/name`, pinned to these commits. */
@@ -53,6 +55,10 @@ export const PINNED: Record<string, { sha: string; tag: string }> = {
   'actions/download-artifact': {
     sha: '3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c',
     tag: 'v8.0.1',
+  },
+  'aws-actions/configure-aws-credentials': {
+    sha: 'e6de054238d6b7531b4efff3b6587d9aade6a06c',
+    tag: 'v6.2.3',
   },
   'docker/setup-buildx-action': {
     sha: '37fe631027851001ddb9b187196cc803df7f5f0e',
@@ -116,7 +122,42 @@ export function runBuiltin(
     );
   if (name === 'actions/checkout') return checkout(inputs, ctx);
   if (name === 'actions/upload-artifact') return upload(inputs, ctx);
+  if (name === 'aws-actions/configure-aws-credentials')
+    return awsCredentials(inputs, ctx);
   return download(inputs, ctx);
+}
+
+/**
+ * configure-aws-credentials with access keys: it exports them and the region
+ * to the job's environment, where the AWS SDK's default chain finds them.
+ * Assuming a role needs STS and GitHub's OIDC token: not emulated.
+ */
+function awsCredentials(
+  i: Record<string, string>,
+  ctx: BuiltinContext,
+): Record<string, string> {
+  if (i['role-to-assume'])
+    throw new Error(
+      `configure-aws-credentials: the test runner cannot assume ${i['role-to-assume']} (no STS, no OIDC token); give access keys`,
+    );
+  const id = i['aws-access-key-id'] ?? '';
+  const key = i['aws-secret-access-key'] ?? '';
+  const region = i['aws-region'] ?? '';
+  if (!region)
+    throw new Error('configure-aws-credentials: aws-region is required');
+  if (!id || !key)
+    throw new Error(
+      'configure-aws-credentials: Credentials could not be loaded, please check your action inputs',
+    );
+  for (const [k, v] of Object.entries({
+    AWS_ACCESS_KEY_ID: id,
+    AWS_SECRET_ACCESS_KEY: key,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+  }))
+    ctx.exportEnv(k, v);
+  ctx.log(`configure-aws-credentials: access keys for ${region}`);
+  return { 'aws-account-id': '' };
 }
 
 function checkout(

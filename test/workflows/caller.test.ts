@@ -53,6 +53,7 @@ jobs:
       actions: read
       pull-requests: write
       issues: write
+      id-token: write
     with:
       environment: production
       namespace: pqc-audit

@@ -113,12 +113,16 @@ async function step(
   sr: StepRun,
   run: JobRun,
 ): Promise<void> {
-  const env = Object.fromEntries(
-    Object.entries(step.env ?? {}).map(([k, v]) => [
-      k,
-      toText(interpolate(v, ctx)),
-    ]),
-  );
+  run.exportedEnv ??= {};
+  const env = {
+    ...run.exportedEnv,
+    ...Object.fromEntries(
+      Object.entries(step.env ?? {}).map(([k, v]) => [
+        k,
+        toText(interpolate(v, ctx)),
+      ]),
+    ),
+  };
   const given = Object.fromEntries(
     Object.entries(step.with ?? {}).map(([k, v]) => [
       k,
@@ -137,6 +141,7 @@ async function step(
       where,
       env,
       sr,
+      run,
     );
     return;
   }
@@ -152,6 +157,7 @@ async function step(
       runId: host.world.runId ?? '4242',
       pastRuns: host.world.pastRuns ?? {},
       log: (l) => host.log.push(`${path}: ${l}`),
+      exportEnv: (k, v) => ((run.exportedEnv ??= {})[k] = v),
     };
     sr.outputs = runBuiltin(uses, given, builtin);
     sr.outcome = 'success';
@@ -187,6 +193,7 @@ async function step(
     where,
     env,
     sr,
+    run,
   );
 }
 
@@ -204,6 +211,7 @@ function spawnStep(
   where: { workspace: string; temp: string; timeoutMs: number },
   stepEnv: Record<string, string>,
   sr: StepRun,
+  run: JobRun,
 ): Promise<void> {
   const files = mkdtempSync(join(where.temp, 'step-'));
   const f = (n: string) => {
@@ -211,6 +219,7 @@ function spawnStep(
     return join(files, n);
   };
   const output = f('output');
+  const githubEnv = f('env');
   const summary = f('summary');
   const eventPath = join(where.temp, 'event.json');
   if (!existsSync(eventPath))
@@ -227,7 +236,7 @@ function spawnStep(
     GITHUB_WORKSPACE: where.workspace,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
-    GITHUB_ENV: f('env'),
+    GITHUB_ENV: githubEnv,
     GITHUB_PATH: f('path'),
     GITHUB_STATE: f('state'),
     GITHUB_REPOSITORY: host.world.repository,
@@ -259,6 +268,10 @@ function spawnStep(
       sr.outcome = code === 0 ? 'success' : 'failure';
       sr.outputs = parseOutputs(readFileSync(output, 'utf8'));
       sr.summary = readFileSync(summary, 'utf8');
+      Object.assign(
+        (run.exportedEnv ??= {}),
+        parseOutputs(readFileSync(githubEnv, 'utf8')),
+      );
       done();
     });
   });

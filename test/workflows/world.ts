@@ -54,4 +54,6 @@ export interface JobRun {
   /** Names of the world's secrets whose values reached the job's steps. */
   secretsUsed: Set<string>;
   runnerTemp?: string;
+  /** Variables steps wrote to GITHUB_ENV: every later step of the job sees them. */
+  exportedEnv?: Record<string, string>;
 }

@@ -224,7 +224,7 @@ export async function writeBackup(
     status: 'ok',
     observed:
       'bucket' in place
-        ? `${res.archive.size} bytes${o.compression === 'zstd' ? ', zstd' : ''}, uploaded in parts; the stored object read back matches every part (sha256 ${res.archive.sha256.slice(0, 16)}...)`
+        ? `${res.archive.size} bytes${o.compression === 'zstd' ? ', zstd' : ''}, uploaded in parts; the stored object read back matches every part (sha256 ${res.archive.sha256.slice(0, 16)}...); ${res.archive.note ?? ''}`
         : o.compression === 'pg'
           ? `${res.archive.size} bytes; sha256 re-read from disk matches`
           : `${res.archive.size} bytes, zstd; every part re-read from disk matches`,
@@ -233,7 +233,8 @@ export async function writeBackup(
         ? 'member checksums known before the upload completes; the object read back before success'
         : 'member checksums and file sha256 verified before rename',
   });
-  rb.artifacts.push({ ...res.archive });
+  const { note: _note, ...stored } = res.archive;
+  rb.artifacts.push(stored);
   if (m.database)
     rb.details.push(
       [

@@ -91,6 +91,27 @@ describe('backup to a bucket', () => {
     const order = parts.map((r) => r.query['partNumber']);
     expect(order.indexOf('1')).toBeGreaterThan(order.indexOf('2'));
     expect(await s3.uploads()).toEqual([]);
+    // The verified sha256 is in the object's metadata, read by the AWS CLI.
+    const key = url.slice('s3://backups/'.length);
+    const head = await s3.aws([
+      's3api',
+      'head-object',
+      '--bucket',
+      'backups',
+      '--key',
+      key,
+    ]);
+    expect(head.code, head.stderr).toBe(0);
+    expect(
+      (JSON.parse(head.stdout) as { Metadata: Record<string, string> })
+        .Metadata,
+    ).toEqual({
+      'pqc-ops-format': 'pqc-ops-backup',
+      'pqc-ops-sha256': ex.outputs['sha256'],
+    });
+    expect(
+      ex.result.checks.find((c) => c.name === 'archive')?.observed,
+    ).toContain("sha256 in the object's metadata (pqc-ops-sha256)");
 
     const dir = mkdtempSync(join(tmpdir(), 'bk-s3-rt-'));
     const cp = await s3.aws(['s3', 'cp', url, join(dir, 'archive.tar.age')]);
