@@ -4,6 +4,13 @@ import vm from 'node:vm';
 /** How many streamed bytes between two young-generation collections. */
 export const GC_EVERY_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Every this many collections, a full one: chunks still referenced during a
+ * minor collection (a part waiting for an upload slot holds the reads behind
+ * it) are promoted, and only a full collection frees promoted buffers.
+ */
+export const MAJOR_EVERY = 2;
+
 let collect: ((o?: { type: 'minor' | 'major' }) => void) | null | undefined;
 
 function collector(): typeof collect {
@@ -32,11 +39,13 @@ export function garbageCollector(
   const gc = collector();
   if (!gc) return () => undefined;
   let since = 0;
+  let minors = 0;
   return (bytes) => {
     since += bytes;
     if (since >= everyBytes) {
       since = 0;
-      gc({ type: 'minor' });
+      minors++;
+      gc({ type: minors % MAJOR_EVERY === 0 ? 'major' : 'minor' });
     }
   };
 }
