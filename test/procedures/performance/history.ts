@@ -60,10 +60,9 @@ export function weekOfHistory(
   // which expectedMeans() follows, since it evaluates the same generators.
   const cut = Math.floor(now / STEP) * STEP - recentSec;
   const span = 7 * DAY + 20 * STEP;
-  const series = Object.entries(seriesAt(cut)).map(([name, f]) => ({
-    name,
-    points: generate(end, span, STEP, f),
-  }));
+  const series: HistorySeries[] = Object.entries(seriesAt(cut)).map(
+    ([name, f]) => ({ name, points: generate(end, span, STEP, f) }),
+  );
   const node = { instance: 'node-1:9100' };
   series.push(
     {
