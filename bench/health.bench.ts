@@ -7,16 +7,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../test/kube-sim/index.js';
-import { actionEnv, timed } from './measure.js';
+import { actionEnv, median, timed, workerPods } from './measure.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const ns = 'pqc-audit';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? NaN;
-}
 
 /** The action's environment in a fresh temp dir. */
 function envFor(inputs: Record<string, string>): NodeJS.ProcessEnv {
@@ -25,25 +20,9 @@ function envFor(inputs: Record<string, string>): NodeJS.ProcessEnv {
 
 /** A Deployment of 3 plus `pods` standalone application pods, all with metrics. */
 async function cluster(pods: number): Promise<KubeSim> {
-  const standalone = Array.from({ length: pods }, (_, i) => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: `pqc-audit-worker-${i}`,
-      namespace: ns,
-      labels: { app: 'pqc-audit' },
-    },
-    spec: {
-      nodeName: 'sim-node-1',
-      containers: [
-        {
-          name: 'pqc-audit',
-          image: 'pqc-audit:1',
-          resources: { limits: { cpu: '1', memory: '512Mi' } },
-        },
-      ],
-    },
-  }));
+  const standalone = workerPods(pods, ns, 'pqc-audit:1', {
+    limits: { cpu: '1', memory: '512Mi' },
+  });
   const sim = await startKubeSim({
     objects: [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },

@@ -1,5 +1,5 @@
-// Shared by the benchmarks: a process timed under GNU time, and the
-// environment the runner gives an action.
+// Shared by the benchmarks: a process timed under GNU time, the
+// environment the runner gives an action, medians, and standalone pods.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,4 +46,32 @@ export function actionEnv(
   for (const [k, v] of Object.entries(inputs))
     env[`INPUT_${k.toUpperCase()}`] = v;
   return env;
+}
+
+/** The median of xs (the upper one of an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? NaN;
+}
+
+/** `count` standalone application pods (app=pqc-audit) on sim-node-1, with this image and resources. */
+export function workerPods(
+  count: number,
+  namespace: string,
+  image: string,
+  resources: Record<string, Record<string, string>>,
+): object[] {
+  return Array.from({ length: count }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: `pqc-audit-worker-${i}`,
+      namespace,
+      labels: { app: 'pqc-audit' },
+    },
+    spec: {
+      nodeName: 'sim-node-1',
+      containers: [{ name: 'pqc-audit', image, resources }],
+    },
+  }));
 }

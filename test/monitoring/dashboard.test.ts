@@ -1,8 +1,10 @@
 // Every panel of deploy/monitoring/dashboard.json, evaluated by a real
 // Prometheus scraping the real Pushgateway that our procedures pushed to:
 // backup, backup-verify, health, cert-rotate and maintenance-log run against
-// kube-sim and a real PostgreSQL, then each panel query must return data,
-// with the labels its legend names, and no error.
+// kube-sim and a real PostgreSQL, performance and capacity against a second
+// Prometheus loaded with a week of history, compliance against kube-sim;
+// then each panel query must return data, with the labels its legend names,
+// and no error.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +12,22 @@ import * as age from 'age-encryption';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../src/procedures/backup-verify/procedure.js';
 import { backup } from '../../src/procedures/backup/procedure.js';
+import { capacity } from '../../src/procedures/capacity/procedure.js';
 import { certRotate } from '../../src/procedures/cert-rotate/procedure.js';
+import { compliance } from '../../src/procedures/compliance/procedure.js';
 import { health } from '../../src/procedures/health/procedure.js';
 import { maintenanceLog } from '../../src/procedures/maintenance-log/procedure.js';
+import { performance } from '../../src/procedures/performance/procedure.js';
 import type { Procedure } from '../../src/procedure.js';
+import { openMetrics } from '../helpers/openmetrics.js';
 import { runProcedure } from '../helpers/procedure.js';
-import { waitForSample } from '../services/index.js';
+import { weekOfCapacity } from '../procedures/capacity/history.js';
+import { weekOfHistory } from '../procedures/performance/history.js';
+import {
+  startPrometheus,
+  waitForSample,
+  type PrometheusServer,
+} from '../services/index.js';
 import {
   ALERT_RULES,
   CRYPTO_COMMAND,
@@ -25,6 +37,8 @@ import {
 } from './peers.js';
 
 let peers: Peers;
+/** The Prometheus the weekly and monthly reviews read (a week of history). */
+let history: PrometheusServer;
 const runnerTemp = mkdtempSync(join(tmpdir(), 'pqc-ops-dashboard-'));
 
 /** One procedure of the run, in this "job" (one RUNNER_TEMP), which must not fail. */
@@ -68,6 +82,7 @@ beforeAll(async () => {
     'pushgateway-url': gw.url,
   });
   await step(certRotate, { kubeconfig, 'pushgateway-url': gw.url });
+  await reviews(kubeconfig, gw.url);
   await step(maintenanceLog, {
     'comment-on': 'none',
     environment: 'production',
@@ -83,8 +98,41 @@ beforeAll(async () => {
   );
 }, 240_000);
 afterAll(async () => {
-  await peers?.close();
+  await Promise.all([peers?.close(), history?.stop()]);
 });
+
+/** performance and capacity on a week of history, compliance on the cluster; each pushes. */
+async function reviews(kubeconfig: string, pushgatewayUrl: string) {
+  const now = Date.now() / 1000;
+  history = await startPrometheus({
+    history: openMetrics([
+      ...weekOfHistory(now, 86_400).series,
+      ...weekOfCapacity(now).series,
+    ]),
+  });
+  const prometheus = { 'prometheus-url': history.url };
+  const push = { 'pushgateway-url': pushgatewayUrl };
+  await step(performance, {
+    ...prometheus,
+    ...push,
+    'cluster-resources': 'false',
+    'fail-on-regression': 'false',
+  });
+  await step(capacity, {
+    ...prometheus,
+    ...push,
+    window: '7d',
+    volumes: 'prometheus',
+  });
+  await step(compliance, {
+    ...push,
+    kubeconfig,
+    'compliance-command': 'none',
+    'log-lines': '0',
+    'fail-below': '0',
+    'fail-on': 'never',
+  });
+}
 
 /** Grafana's built-in interval variables, as a 1-hour dashboard range sets them. */
 function substitute(expr: string): string {
@@ -118,9 +166,13 @@ describe('the Grafana dashboard on the real Prometheus', () => {
       'Last verification',
       'Earliest certificate expiry',
       'Quantum-vulnerable certificates',
+      'Change against the baseline',
+      'Days until warn-at',
+      'Compliance score',
+      'NIST SP 800-53 controls',
     ])
       expect(titles.has(t), t).toBe(true);
-    expect(targets.length).toBeGreaterThanOrEqual(20);
+    expect(targets.length).toBeGreaterThanOrEqual(36);
   });
 
   it.each(targets.map((t) => [`${t.panel}: ${t.expr}`, t] as const))(

@@ -112,6 +112,12 @@ export interface Identities {
   scale: string;
   /** deploy/rbac/housekeeping.yaml */
   housekeeping: string;
+  /** deploy/rbac/performance.yaml */
+  performance: string;
+  /** deploy/rbac/capacity.yaml */
+  capacity: string;
+  /** deploy/rbac/compliance.yaml */
+  compliance: string;
 }
 
 /**
@@ -188,6 +194,9 @@ export async function startServiceSim(
       ...manifests('deploy/rbac/cert-rotate.yaml'),
       ...manifests('deploy/rbac/scale.yaml'),
       ...manifests('deploy/rbac/housekeeping.yaml'),
+      ...manifests('deploy/rbac/performance.yaml'),
+      ...manifests('deploy/rbac/capacity.yaml'),
+      ...manifests('deploy/rbac/compliance.yaml'),
     ],
   });
   await sim.settle();
@@ -202,6 +211,9 @@ export async function startServiceSim(
       certRotate: kc('pqc-ops-cert-rotate'),
       scale: kc('pqc-ops-scale'),
       housekeeping: kc('pqc-ops-housekeeping'),
+      performance: kc('pqc-ops-performance'),
+      capacity: kc('pqc-ops-capacity'),
+      compliance: kc('pqc-ops-compliance'),
     },
   };
 }

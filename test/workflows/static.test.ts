@@ -73,10 +73,13 @@ describe('the workflows', () => {
     expect([...used].sort()).toEqual([
       'backup',
       'backup-verify',
+      'capacity',
       'cert-rotate',
+      'compliance',
       'health',
       'housekeeping',
       'maintenance-log',
+      'performance',
       'restore',
       'rollout',
       'scale',

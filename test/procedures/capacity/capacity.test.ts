@@ -9,6 +9,7 @@ import { openMetrics } from '../../helpers/openmetrics.js';
 import { runProcedure } from '../../helpers/procedure.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
 import {
+  freePort,
   startHttpEndpoint,
   startPrometheus,
   startPushgateway,
@@ -200,6 +201,28 @@ describe('capacity when Prometheus fails', () => {
       'ok',
     ]);
     expect(await gw.sample('pqc_capacity_success')).toBe(0);
+  });
+
+  it('down: every query fails at once with the reason, no forecast, success 0', async () => {
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const started = Date.now();
+    const r = await runProcedure(capacity, {
+      'prometheus-url': url,
+      volumes: 'prometheus',
+      'pushgateway-url': gw.url,
+    });
+    const refused = `Prometheus at ${url}: api/v1/query_range: ECONNREFUSED`;
+    expect(r.result.checks.map((c) => [c.name, c.status, c.observed])).toEqual([
+      ['memory', 'failed', refused],
+      ['volume', 'failed', refused],
+      ['network transmit', 'failed', refused],
+      ['metrics', 'ok', expect.stringContaining('pqc_capacity_success 0')],
+    ]);
+    expect(r.failure).toBe(`capacity: memory: ${refused}`);
+    expect(r.outputs['days-to-warn']).toBe('');
+    expect(r.result.status).toBe('failed');
+    expect(await gw.sample('pqc_capacity_success')).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
 

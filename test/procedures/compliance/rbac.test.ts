@@ -91,3 +91,49 @@ describe('pqc-ops monthly', () => {
     expect(code).toBe(1);
   });
 });
+
+describe('pqc-ops compliance', () => {
+  it('runs from the CLI: the report on stdout, exit 1 on a failed gate, a bad flag named before anything is read', async () => {
+    const passed = await runCli([
+      'compliance',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--fail-on',
+      'never',
+      '--fail-below',
+      '0',
+      '--json',
+    ]);
+    expect(passed.code, passed.err).toBe(0);
+    const result = JSON.parse(passed.out) as {
+      procedure: string;
+      metrics: Record<string, number>;
+    };
+    expect(result.procedure).toBe('compliance');
+    expect(result.metrics['findings']).toBeGreaterThan(0);
+    expect(result.metrics['score']).toBeLessThan(80);
+
+    const failed = await runCli([
+      'compliance',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+    ]);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toContain('#### NIST SP 800-53 controls');
+    expect(failed.err).toMatch(/compliance: .*(below 80|high or worse)/);
+
+    sim.clearJournal();
+    const bad = await runCli([
+      'compliance',
+      '--kubeconfig',
+      sim.kubeconfigPath,
+      '--fail-on',
+      'severe',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain(
+      `input 'fail-on' has an invalid value "severe" (not allowed): expected one of critical, high, medium, low, never`,
+    );
+    expect(sim.journal).toEqual([]);
+  });
+});

@@ -39,7 +39,18 @@ export function gapAt(cut: number): (t: number) => boolean {
   return (t) => t > cut - 3 * DAY && t <= cut - 3 * DAY + 6 * 3600;
 }
 
-/** History for a week and ten minutes ahead, plus a series with a 6-hour gap. */
+const GI = 2 ** 30;
+/** A node of 8 GiB whose utilisation swings between 30% and 50% (node-exporter). */
+export const NODE_TOTAL = 8 * GI;
+export const nodeAvailable = (t: number): number =>
+  NODE_TOTAL * (0.6 + 0.1 * Math.sin(t / 3600));
+/** One application pod's working set (cAdvisor), flat at 200 MiB. */
+export const POD_WORKING_SET = 200 * 2 ** 20;
+
+/**
+ * History for a week and ten minutes ahead, plus a series with a 6-hour gap,
+ * and node memory and a pod's working set for the window section.
+ */
 export function weekOfHistory(
   now: number,
   recentSec: number,
@@ -49,10 +60,27 @@ export function weekOfHistory(
   // which expectedMeans() follows, since it evaluates the same generators.
   const cut = Math.floor(now / STEP) * STEP - recentSec;
   const span = 7 * DAY + 20 * STEP;
-  const series = Object.entries(seriesAt(cut)).map(([name, f]) => ({
-    name,
-    points: generate(end, span, STEP, f),
-  }));
+  const series: HistorySeries[] = Object.entries(seriesAt(cut)).map(
+    ([name, f]) => ({ name, points: generate(end, span, STEP, f) }),
+  );
+  const node = { instance: 'node-1:9100' };
+  series.push(
+    {
+      name: 'node_memory_MemTotal_bytes',
+      labels: node,
+      points: generate(end, span, STEP, () => NODE_TOTAL),
+    },
+    {
+      name: 'node_memory_MemAvailable_bytes',
+      labels: node,
+      points: generate(end, span, STEP, nodeAvailable),
+    },
+    {
+      name: 'container_memory_working_set_bytes',
+      labels: { namespace: 'pqc-audit', pod: 'pqc-audit-0', container: 'app' },
+      points: generate(end, span, STEP, () => POD_WORKING_SET),
+    },
+  );
   const gap = gapAt(cut);
   series.push({
     name: 'pqc_test_gappy',

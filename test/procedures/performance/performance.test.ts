@@ -16,6 +16,8 @@ import {
   expectedMeans,
   gapAt,
   level,
+  NODE_TOTAL,
+  nodeAvailable,
   seriesAt,
   weekOfHistory,
 } from './history.js';
@@ -202,6 +204,26 @@ describe('performance against a week of history', () => {
     expect(r.failure).toBe(
       'performance: regression: absent_metric_xyz: the query returned no series (empty result): cannot compare',
     );
+  });
+
+  it('shows node and pod memory over the window from Prometheus, mean and peak as computed here', async () => {
+    const r = await review({ query: 'pqc_test_scan_15' });
+    const g = grid(r);
+    const used: number[] = [];
+    for (let t = g.windowStart + g.step; t <= g.windowEnd; t += g.step)
+      used.push(100 * (1 - nodeAvailable(t) / NODE_TOTAL));
+    const mean = used.reduce((a, x) => a + x, 0) / used.length;
+    expect(r.markdown).toContain(
+      `| {instance="node-1:9100"} | ${mean.toFixed(1)}% | ${Math.max(...used).toFixed(1)}% | ${used.length} |`,
+    );
+    expect(r.markdown).toContain(
+      `| {pod="pqc-audit-0"} | 200Mi | 200Mi | ${used.length} |`,
+    );
+    // The two without data (no CPU counters here) are named, not a failure.
+    expect(r.markdown).toMatch(
+      /Not available from Prometheus:\n\n- Node CPU utilisation: no data[^\n]*\n- Pod CPU \(cores\): no data/,
+    );
+    expect(r.failure).toBeUndefined();
   });
 
   it('pushes the regression, each series and the run to the Pushgateway', async () => {

@@ -96,3 +96,35 @@ describe('pqc-ops weekly', () => {
     );
   });
 });
+
+describe('pqc-ops performance', () => {
+  it('runs from the CLI: JSON out, exit 1 on the regression, 0 when it only warns, 2 naming a bad flag before any request', async () => {
+    const flags = [
+      'performance',
+      '--prometheus-url',
+      prom.url,
+      '--cluster-resources',
+      'false',
+    ];
+    const failed = await runCli([...flags, '--json']);
+    expect(failed.code, failed.err).toBe(1);
+    const result = JSON.parse(failed.out) as {
+      procedure: string;
+      status: string;
+    };
+    expect(result).toMatchObject({
+      procedure: 'performance',
+      status: 'failed',
+    });
+
+    const warned = await runCli([...flags, '--fail-on-regression', 'false']);
+    expect(warned.code, warned.err).toBe(0);
+    expect(warned.out).toContain('### performance: ⚠️ warning');
+
+    const before = prom.requests.length;
+    const bad = await runCli([...flags, '--threshold', 'twenty']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/input 'threshold'.*percentage/);
+    expect(prom.requests.length).toBe(before);
+  });
+});
