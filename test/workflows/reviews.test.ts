@@ -95,7 +95,7 @@ function callerOf(
     'jobs:',
     `  ${cadence}:`,
     `    uses: ./.github/workflows/maintenance-${cadence}.yml`,
-    '    permissions: { contents: read, actions: read, pull-requests: write, issues: write }',
+    '    permissions: { contents: read, actions: read, pull-requests: write, issues: write, id-token: write }',
     '    with:',
     ...lines(inputs, (_k, v) => v),
     '    secrets:',
