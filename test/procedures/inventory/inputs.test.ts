@@ -251,6 +251,6 @@ postgresql:
     // Later releases end later.
     for (const list of [k, pg])
       for (let i = 1; i < list.length; i++)
-        expect(list[i]!.endsAtMs).toBeGreaterThan(list[i - 1]!.endsAtMs);
+        expect(list[i].endsAtMs).toBeGreaterThan(list[i - 1].endsAtMs);
   });
 });
