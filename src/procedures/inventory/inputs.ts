@@ -79,7 +79,7 @@ export const inventoryInputs = {
     loadPolicy(undefined),
     {
       description:
-        'Version policy (YAML): minimum versions and end-of-life dates. Empty: the maintained default (src/procedures/inventory/default-policy.ts: Kubernetes minors and PostgreSQL majors).',
+        'Version policy: minimum versions and end-of-life dates, as YAML (several lines) or the path of a YAML file; see the README for its form. Empty: the maintained default (src/procedures/inventory/default-policy.ts: Kubernetes minors and PostgreSQL majors).',
     },
   ),
   horizon: input.duration('horizon', {

@@ -52,7 +52,7 @@ export interface Policy {
 
 /** The accepted form, for the input's error messages and docs. */
 export const POLICY_FORM =
-  "the path of a YAML policy file with sections kubernetes, postgresql, cert-manager, prometheus, images (by repository) and python-packages (by name), each giving minimum: '<version>' and end-of-life: {'<release>': YYYY-MM-DD}";
+  "a YAML policy (the path of a file, or the YAML itself on several lines or as {...}) with sections kubernetes, postgresql, cert-manager, prometheus, images (by repository) and python-packages (by name), each giving minimum: '<version>' and end-of-life: {'<release>': YYYY-MM-DD}";
 
 const SECTIONS = [...PRODUCTS, 'images', 'python-packages'];
 const DAY_MS = 86_400_000;
@@ -190,10 +190,16 @@ export function parsePolicy(text: string, source: string): Policy {
   return policy;
 }
 
-/** The policy of input `policy`: the file at a path, or the default when empty. */
+/**
+ * The policy of input `policy`: YAML given inline (several lines, or a flow
+ * mapping `{...}`; a path holds neither a newline nor a leading brace), the
+ * file at a path, or the default when empty.
+ */
 export function loadPolicy(path: string | undefined): Policy {
   if (path === undefined)
     return parsePolicy(DEFAULT_POLICY, 'the default policy');
+  if (path.includes('\n') || path.trimStart().startsWith('{'))
+    return parsePolicy(path, 'the policy given inline');
   const file = parsePath(path);
   let text: string;
   try {

@@ -27,7 +27,7 @@ function file(name: string, text: string): string {
 }
 
 const FORM =
-  /expected the path of a YAML policy file with sections kubernetes, postgresql, cert-manager, prometheus, images \(by repository\) and python-packages \(by name\)/;
+  /expected a YAML policy \(the path of a file, or the YAML itself on several lines or as \{\.\.\.\}\) with sections kubernetes, postgresql, cert-manager, prometheus, images \(by repository\) and python-packages \(by name\)/;
 
 const cases: [string, Record<string, string>, RegExp][] = [
   [
@@ -94,6 +94,16 @@ const cases: [string, Record<string, string>, RegExp][] = [
     'policy: duplicate key',
     { policy: file('dup.yaml', 'kubernetes: {}\nkubernetes: {}\n') },
     /input 'policy'.*\(not YAML: /,
+  ],
+  [
+    'policy: inline, with a bad date',
+    { policy: "postgresql:\n  end-of-life: {'15': soon}\n" },
+    /input 'policy'.*\(postgresql\.end-of-life\.15: "soon" is not a date/,
+  ],
+  [
+    'policy: inline flow mapping, unknown section',
+    { policy: '{postgres: {}}' },
+    /input 'policy'.*\(unknown section "postgres"/,
   ],
   [
     'horizon',
