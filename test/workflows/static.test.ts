@@ -76,6 +76,7 @@ describe('the workflows', () => {
       'cert-rotate',
       'health',
       'housekeeping',
+      'inventory',
       'maintenance-log',
       'restore',
       'rollout',
