@@ -153,7 +153,7 @@ describe('quarterly.yml: the inventory job', () => {
 
     expect(run.job('quarterly/log').result).toBe('success');
     const issue = api.issues('your-org', 'pqc-ops').at(-1);
-    const next = issue?.body.split('## Next Maintenance Items')[1] ?? '';
+    const next = issue?.body?.split('## Next Maintenance Items')[1] ?? '';
     expect(next).toContain(
       `Kubernetes v1.34.3 (${sim.httpsUrl}) reached its end of life on ${day(-1)} (release 1.34`,
     );
