@@ -146,6 +146,8 @@ describe('Dependabot', () => {
     // The job that may push runs nothing of the pull request.
     expect(runs(commit)).not.toMatch(/\b(npm|npx|node)\b/);
     expect(runs(commit)).toContain('git add -A -- dist');
+    // build.mjs writes the CLI entry 0755; an artifact keeps no modes.
+    expect(runs(commit)).toContain('chmod 755 dist/cli/index.js');
     for (const j of [build, commit])
       for (const s of j?.steps ?? []) {
         if (s.uses) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
