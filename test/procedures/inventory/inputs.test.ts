@@ -2,7 +2,7 @@
 // request: the error names the input and the accepted form (a bad policy
 // file says where in the file it is wrong). And the policy's rules, table by
 // table.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   parsePolicy,
   PRODUCTS,
 } from '../../../src/procedures/inventory/policy.js';
+import { root } from '../../helpers/bundle.js';
 import { runProcedure } from '../../helpers/procedure.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pqc-ops-inventory-inputs-'));
@@ -241,6 +242,22 @@ postgresql:
     );
     expect(normalizeRepository('ghcr.io/org/app')).toBe('ghcr.io/org/app');
     expect(normalizePackage('Zope.Interface')).toBe('zope-interface');
+  });
+
+  it("accepts the README's example as written", () => {
+    const readme = readFileSync(
+      join(root, 'actions', 'inventory', 'README.md'),
+      'utf8',
+    );
+    const example = /## The policy[\s\S]*?```yaml\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(example).toBeDefined();
+    const p = parsePolicy(example ?? '', 'README');
+    expect(p.images.get('docker.io/library/postgres')?.minimum?.text).toBe(
+      '15',
+    );
+    expect(p.pythonPackages.has('cryptography')).toBe(true);
   });
 
   it('ships a default with Kubernetes minors and PostgreSQL majors, each dated', () => {
