@@ -1,4 +1,9 @@
-import type { CommandRunner, RunningCommand } from '../process/runner.js';
+import { lastError } from '../process/output.js';
+import {
+  runToEnd,
+  type CommandRunner,
+  type RunningCommand,
+} from '../process/runner.js';
 import { pgEnv, quoteIdent, urlHasPassword, type PgTarget } from './url.js';
 
 /**
@@ -108,3 +113,28 @@ export function startTool(
 }
 
 export { quoteIdent };
+
+/** Runs SQL in one psql session (ON_ERROR_STOP); its output lines, or one line saying why it failed. */
+export async function runPsql(
+  ep: PgEndpoint,
+  sql: string,
+  timeoutMs: number,
+): Promise<{ lines: string[]; stderr: string }> {
+  const r = await runToEnd(
+    ep.runner,
+    ['psql', ...PSQL_FLAGS, ...ep.connArgs()],
+    { stdin: sql, timeoutMs, maxBytes: 8 * 1024 * 1024, env: ep.env },
+  );
+  if (r.timedOut)
+    throw new Error(
+      `psql on ${ep.describe} took over ${Math.round(timeoutMs / 1000)} s`,
+    );
+  if (r.exitCode !== 0)
+    throw new Error(
+      `psql on ${ep.describe} failed (exit ${r.exitCode}): ${lastError(r.stderr)}`,
+    );
+  return {
+    lines: r.stdout.split('\n').filter((l) => l !== ''),
+    stderr: r.stderr,
+  };
+}

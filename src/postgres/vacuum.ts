@@ -1,6 +1,4 @@
-import { runToEnd } from '../process/runner.js';
-import { lastError } from '../process/output.js';
-import { PSQL_FLAGS, type PgEndpoint } from './endpoint.js';
+import { runPsql as psql, type PgEndpoint } from './endpoint.js';
 
 /** Dead and live tuples of one table, as pg_stat_user_tables counts them. */
 export interface TableTuples {
@@ -64,30 +62,6 @@ function parseInfo(lines: string[]): { oid: string; serverVersion: string } {
   if (!l) throw new Error('psql did not report the database');
   const o = JSON.parse(l.slice(5)) as { oid: string; version: string };
   return { oid: o.oid, serverVersion: o.version };
-}
-
-async function psql(
-  ep: PgEndpoint,
-  sql: string,
-  timeoutMs: number,
-): Promise<{ lines: string[]; stderr: string }> {
-  const r = await runToEnd(
-    ep.runner,
-    ['psql', ...PSQL_FLAGS, ...ep.connArgs()],
-    { stdin: sql, timeoutMs, maxBytes: 8 * 1024 * 1024, env: ep.env },
-  );
-  if (r.timedOut)
-    throw new Error(
-      `psql on ${ep.describe} took over ${Math.round(timeoutMs / 1000)} s`,
-    );
-  if (r.exitCode !== 0)
-    throw new Error(
-      `psql on ${ep.describe} failed (exit ${r.exitCode}): ${lastError(r.stderr)}`,
-    );
-  return {
-    lines: r.stdout.split('\n').filter((l) => l !== ''),
-    stderr: r.stderr,
-  };
 }
 
 /** Reads the tuple counts of every user table. Changes nothing. */

@@ -6,6 +6,7 @@ import { certRotate } from './cert-rotate/procedure.js';
 import { compliance } from './compliance/procedure.js';
 import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
+import { inventory } from './inventory/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { performance } from './performance/procedure.js';
 import { restore } from './restore/procedure.js';
@@ -21,6 +22,7 @@ export const procedures: Record<string, AnyProcedure> = {
   compliance: compliance,
   health: health,
   housekeeping: housekeeping,
+  inventory: inventory,
   'maintenance-log': maintenanceLog,
   performance: performance,
   restore: restore,
@@ -52,6 +54,8 @@ export const chains: Record<string, ChainStep[]> = {
     { procedure: 'capacity', requires: 'prometheus-url' },
     { procedure: 'compliance' },
   ],
+  // The DR test joins when it is built.
+  quarterly: [{ procedure: 'inventory' }],
 };
 
 /** Looks up a procedure, with the list of known ones in the error. */

@@ -129,6 +129,22 @@ export const METRICS = {
     name: 'pqc_compliance_success',
     help: '1 if the last compliance audit ran to the end and passed its fail-below and fail-on gates, else 0.',
   },
+  inventoryFindings: {
+    name: 'pqc_inventory_findings',
+    help: 'Components flagged by the last inventory (label kind: end-of-life, end-of-life-soon, below-minimum).',
+  },
+  inventoryComponents: {
+    name: 'pqc_inventory_components',
+    help: 'Components the last inventory read (label kind: kubernetes, cert-manager, postgresql, prometheus, image, python-package).',
+  },
+  inventoryOutdatedPackages: {
+    name: 'pqc_inventory_outdated_python_packages',
+    help: "The application's Python packages with a newer release, at the last inventory (pip list --outdated).",
+  },
+  inventorySuccess: {
+    name: 'pqc_inventory_success',
+    help: '1 if the last inventory read every component it was asked for and passed its fail-on gate, else 0.',
+  },
   lastMaintenance: {
     name: 'pqc_last_maintenance_timestamp',
     help: 'Unix time of the last maintenance run that succeeded.',
@@ -155,6 +171,7 @@ export const JOBS = {
   certRotate: 'pqc-ops-cert-rotate',
   compliance: 'pqc-ops-compliance',
   health: 'pqc-ops-health',
+  inventory: 'pqc-ops-inventory',
   maintenance: 'pqc-ops-maintenance',
   performance: 'pqc-ops-performance',
 } as const;

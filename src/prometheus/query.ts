@@ -201,3 +201,25 @@ export async function queryInstant(
     }[]
   ).map((s) => ({ metric: s.metric, value: toNumber(s.value[1]) }));
 }
+
+/** What `/api/v1/status/buildinfo` says about the server. */
+export interface BuildInfo {
+  version: string;
+  revision?: string;
+  branch?: string;
+  buildUser?: string;
+  buildDate?: string;
+  goVersion?: string;
+}
+
+/** `/api/v1/status/buildinfo`: the server's version and build (Prometheus 2.14 and later). */
+export async function buildInfo(t: PrometheusTarget): Promise<BuildInfo> {
+  const data = (await get(t, 'api/v1/status/buildinfo', {})) as unknown as
+    Partial<BuildInfo> | undefined;
+  if (typeof data?.version !== 'string' || data.version === '')
+    throw new PrometheusError(
+      `Prometheus at ${t.url.origin}: api/v1/status/buildinfo: no version in the answer`,
+      200,
+    );
+  return data as BuildInfo;
+}

@@ -11,6 +11,7 @@ import {
   Metrics,
   PatchStrategy,
   setHeaderOptions,
+  VersionApi,
   type V1Status,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -423,5 +424,28 @@ describe('https mode', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('VersionApi', () => {
+  it('answers /version as the API server does, and as setVersion sets it', async () => {
+    const v = kubeConfig(sim).makeApiClient(VersionApi);
+    expect(await v.getCode()).toMatchObject({
+      major: '1',
+      minor: '32',
+      gitVersion: 'v1.32.4',
+      platform: 'linux/amd64',
+    });
+    sim.setVersion({ gitVersion: 'v1.31.2' });
+    expect(await v.getCode()).toMatchObject({
+      major: '1',
+      minor: '31',
+      gitVersion: 'v1.31.2',
+      goVersion: 'go1.23.6',
+    });
+    sim.setVersion({ gitVersion: 'v1.33.1-eks-4096722', minor: '33+' });
+    expect(await v.getCode()).toMatchObject({ major: '1', minor: '33+' });
+    sim.setVersion({});
+    expect((await v.getCode()).gitVersion).toBe('v1.32.4');
   });
 });

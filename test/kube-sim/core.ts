@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Faults, Journal } from './journal.js';
 import { LogStore } from './logs.js';
+import { VERSION } from './discovery.js';
 import { MetricsState } from './metrics.js';
 import { findByKind, findByPlural, type ResourceType } from './registry.js';
 import { Store } from './store.js';
@@ -36,6 +37,8 @@ export class SimCore {
   readonly tokens = new Map<string, UserInfo>();
   readonly behaviors = new Map<string, PodBehavior>();
   readonly execHooks: ExecHook[] = [];
+  /** What GET /version answers (setVersion changes it). */
+  version: Record<string, string> = { ...VERSION };
   /** Cleanup callbacks run by close(). */
   readonly closers = new Set<() => void>();
   closed = false;

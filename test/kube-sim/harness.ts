@@ -14,6 +14,7 @@ import { readManifests, seedOrder } from './manifests.js';
 import { PodRoots } from './pod-root.js';
 import { findByKind } from './registry.js';
 import { bootstrapObjects } from './bootstrap.js';
+import { VERSION } from './discovery.js';
 import { createServer } from './server.js';
 import { makeServingCert } from './tls.js';
 import type {
@@ -87,7 +88,15 @@ export interface KubeSim {
   expireContinueTokens(): void;
   /** Run one controller tick now. */
   tick(): void;
+  /**
+   * What GET /version answers from now on: the given fields over the
+   * defaults (v1.32.4). A `gitVersion` alone also sets `major` and `minor`
+   * from it, as the API server derives them from its build version.
+   */
+  setVersion(v: Partial<Record<VersionField, string>>): void;
 }
+
+type VersionField = keyof typeof VERSION;
 
 function kubeconfig(
   url: string,
@@ -309,6 +318,14 @@ export async function startKubeSim(
     expireContinueTokens: () =>
       void (continueState.get(core)!.minRv = core.store.rv + 1),
     tick,
+    setVersion(v) {
+      const m = /^v(\d+)\.(\d+)\./.exec(v.gitVersion ?? '');
+      core.version = {
+        ...VERSION,
+        ...(m ? { major: m[1], minor: m[2] } : {}),
+        ...v,
+      };
+    },
   };
   return sim;
 }

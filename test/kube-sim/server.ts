@@ -5,7 +5,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { authenticate } from './auth.js';
 import type { SimCore } from './core.js';
-import { discovery, VERSION } from './discovery.js';
+import { discovery } from './discovery.js';
 import { handleExec } from './exec.js';
 import { faultStatus } from './journal.js';
 import { openapi } from './openapi.js';
@@ -198,7 +198,7 @@ function route(
   const r = resolve(path);
   if (r.type === 'nonresource') {
     if (path === '/version' || path === '/version/')
-      return { status: 200, body: VERSION };
+      return { status: 200, body: core.version };
     if (/^\/(healthz|livez|readyz)/.test(path)) {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       res.end('ok');

@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { root } from '../helpers/bundle.js';
 import { PINNED } from './builtin-actions.js';
@@ -19,6 +20,8 @@ const files: WorkflowFile[] = readdirSync(dir)
     return { file, text, wf: parseWorkflow(text) };
   });
 const actions = join(root, 'actions');
+/** Workflows that build this repository (Node set up, npm), not maintenance ones. */
+const REPOSITORY_WORKFLOWS = new Set(['ci.yml', 'dependabot-dist.yml']);
 
 /** The last commit with the workflows as they were before issue 10. */
 const BEFORE = '559aaeb2c26f92069e11e585d3665dec9a71b43e';
@@ -67,7 +70,7 @@ describe('the workflows', () => {
         for (const s of job.steps ?? []) {
           if (!s.uses) continue;
           if (s.uses.startsWith('./')) used.add(suiteAction(s.uses) ?? s.uses);
-          else if (f.file !== 'ci.yml')
+          else if (!REPOSITORY_WORKFLOWS.has(f.file))
             expect(Object.keys(PINNED)).toContain(s.uses.split('@')[0]);
         }
     expect([...used].sort()).toEqual([
@@ -78,6 +81,7 @@ describe('the workflows', () => {
       'compliance',
       'health',
       'housekeeping',
+      'inventory',
       'maintenance-log',
       'performance',
       'restore',
@@ -100,6 +104,59 @@ describe('the workflows', () => {
       type: 'choice',
       options: ['scale'],
     });
+  });
+});
+
+describe('Dependabot', () => {
+  const config = parseYaml(
+    readFileSync(join(root, '.github', 'dependabot.yml'), 'utf8'),
+  ) as {
+    version: number;
+    updates: { 'package-ecosystem': string; directory: string }[];
+  };
+  const dist = files.find((f) => f.file === 'dependabot-dist.yml');
+
+  it('keeps the npm packages and the actions current', () => {
+    expect(config.version).toBe(2);
+    expect(
+      config.updates.map((u) => [u['package-ecosystem'], u.directory]),
+    ).toEqual([
+      ['npm', '/'],
+      ['github-actions', '/'],
+    ]);
+  });
+
+  it("rebuilds dist/ on its npm pull requests, never with a writing token next to the pull request's code", () => {
+    expect(dist).toBeDefined();
+    if (!dist) return;
+    // pull_request (the pull request's code, this repository's token only
+    // as the workflow grants it), never pull_request_target.
+    expect(Object.keys(dist.wf.on)).toEqual(['pull_request']);
+    expect(dist.wf.permissions).toEqual({});
+    const { build, commit } = dist.wf.jobs;
+    expect(String(build?.if)).toContain(
+      "github.event.pull_request.user.login == 'dependabot[bot]'",
+    );
+    expect(String(build?.if)).toContain(
+      'github.event.pull_request.head.repo.full_name == github.repository',
+    );
+    expect(build?.permissions).toEqual({ contents: 'read' });
+    expect(commit?.needs).toBe('build');
+    expect(commit?.permissions).toEqual({ contents: 'write' });
+    const runs = (j: typeof build) =>
+      (j?.steps ?? []).map((s) => s.run ?? '').join('\n');
+    expect(runs(build)).toMatch(/npm ci[\s\S]*npm run build/);
+    // The job that may push runs nothing of the pull request.
+    expect(runs(commit)).not.toMatch(/\b(npm|npx|node)\b/);
+    expect(runs(commit)).toContain('git add -A -- dist');
+    // build.mjs writes the CLI entry 0755; an artifact keeps no modes.
+    expect(runs(commit)).toContain('chmod 755 dist/cli/index.js');
+    for (const j of [build, commit])
+      for (const s of j?.steps ?? []) {
+        if (s.uses) expect(s.uses).toMatch(/^[\w-]+\/[\w-]+@[0-9a-f]{40}$/);
+        if (s.uses?.startsWith('actions/checkout@'))
+          expect(s.with?.['persist-credentials']).toBe(false);
+      }
   });
 });
 
