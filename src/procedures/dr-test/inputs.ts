@@ -34,6 +34,11 @@ export const drTestInputs = {
       "The database Deployment scaled to 0 to simulate the failure (the runbook's kubectl scale deployment postgres --replicas=0).",
   }),
   ...archiveLocationInputs,
+  destination: input.requiredString('destination', {
+    default: undefined,
+    description:
+      'Where the archives are: a directory on the runner, or s3://bucket/optional/prefix/ (see the s3-* inputs). The newest archive of prefix that verifies is restored.',
+  }),
   ...s3Inputs,
   ageIdentity: input.string('age-identity', {
     secret: true,

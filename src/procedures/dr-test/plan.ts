@@ -145,7 +145,7 @@ export async function makeDrPlan(
       );
   const a = await ctx.log.group('find the newest verified archive', () =>
     newestVerifiedArchive({
-      destination: o.destination ?? '',
+      destination: o.destination,
       prefix: o.prefix,
       identities: s.identities,
       required: new Set(['database']),

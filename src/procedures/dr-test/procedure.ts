@@ -27,10 +27,6 @@ import { conclude, pushDrMetrics, recordRecovery } from './report.js';
 function validate(o: DrTestOptions): void {
   checkPlanInput(o, 'dr-test');
   checkPrefix(o.prefix, 'prefix');
-  if (!o.destination)
-    throw new ConfigurationError(
-      "input 'destination' is required: the directory or s3:// folder holding the archives of 'prefix'",
-    );
   readerLocations({ ...o, archive: undefined });
   const mode = databaseMode(o, true);
   if (mode === 'url')
