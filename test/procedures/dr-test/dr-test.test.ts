@@ -3,9 +3,19 @@
 // newest verified archive, brings everything back and measures RTO and RPO;
 // a restore that fails half way still brings the workloads back and fails
 // the step saying so.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drTest } from '../../../src/procedures/dr-test/procedure.js';
 import { fingerprint, runProcedure } from '../../helpers/procedure.js';
+import { startKubeSim } from '../../kube-sim/index.js';
+import {
+  configMap,
+  deployment,
+  namespace,
+} from '../../helpers/kube-objects.js';
 import { DB, drInputs, NS, startDrWorld, type DrWorld } from './world.js';
 
 let w: DrWorld;
@@ -183,3 +193,111 @@ describe('dr-test', () => {
     }
   }, 120_000);
 });
+
+describe('dr-test with the cross-cluster failover', () => {
+  it('applies the failover manifests to dr-context and waits for every rollout', async () => {
+    const dr = await startKubeSim({ objects: [namespace(NS)] });
+    const dir = mkdtempSync(join(tmpdir(), 'dr-failover-'));
+    try {
+      await dr.settle();
+      writeFileSync(
+        join(dir, '10-app.yaml'),
+        stringify(
+          deployment({
+            name: 'pqc-audit',
+            namespace: NS,
+            replicas: 3,
+            image: 'ghcr.io/pqc-ops/pqc-audit:1.4.2',
+          }),
+        ) +
+          '---\n' +
+          stringify(
+            configMap({
+              name: 'pqc-audit-config',
+              namespace: NS,
+              data: { REGION: 'dr' },
+            }),
+          ),
+      );
+      writeFileSync(join(dir, 'README.txt'), 'not a manifest');
+      const kc = join(dir, 'kubeconfig');
+      writeFileSync(kc, twoContexts(w.sim.kubeconfigYaml, dr.kubeconfigYaml));
+      await w.reset();
+      const inputs = drInputs(w, {
+        kubeconfig: kc,
+        context: 'primary',
+        'failover-manifests': dir,
+        'dr-context': 'dr-cluster',
+      });
+      const plan = await runProcedure(drTest, { ...inputs, mode: 'plan' });
+      expect(plan.failure).toBeUndefined();
+      const p = JSON.parse(plan.outputs['plan']) as {
+        changes: { object: string; action: string }[];
+      };
+      expect(p.changes.slice(5).map((c) => `${c.object}: ${c.action}`)).toEqual(
+        [
+          `Deployment ${NS}/pqc-audit in dr-cluster: server-side apply, wait for the rollout`,
+          `ConfigMap ${NS}/pqc-audit-config in dr-cluster: server-side apply`,
+        ],
+      );
+      expect(dr.get('apps/v1', 'Deployment', NS, 'pqc-audit')).toBeUndefined();
+      const ex = await runProcedure(drTest, {
+        ...inputs,
+        mode: 'apply',
+        plan: plan.outputs['plan-file'],
+      });
+      expect(ex.failure, ex.logs.join('\n')).toBeUndefined();
+      const d = dr.get('apps/v1', 'Deployment', NS, 'pqc-audit');
+      expect(d.status.availableReplicas).toBe(3);
+      expect(dr.get('v1', 'ConfigMap', NS, 'pqc-audit-config').data).toEqual({
+        REGION: 'dr',
+      });
+      expect(ex.result.summary).toMatch(
+        /failover rolled out 1 Deployment\(s\)\.$/,
+      );
+      expect(
+        ex.result.changes.slice(-2).map((c) => `${c.where}: ${c.undo}`),
+      ).toEqual([
+        `Deployment ${NS}/pqc-audit in dr-cluster: kubectl --context dr-cluster delete deployment pqc-audit -n ${NS}`,
+        `ConfigMap ${NS}/pqc-audit-config in dr-cluster: kubectl --context dr-cluster delete configmap pqc-audit-config -n ${NS}`,
+      ]);
+      expect(await fingerprint(w.pg, DB)).toEqual(w.archived);
+    } finally {
+      await dr.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+/** One kubeconfig with the primary cluster (context primary) and the DR one (context dr-cluster). */
+function twoContexts(primary: string, dr: string): string {
+  type Kc = {
+    clusters: { name: string }[];
+    users: { name: string }[];
+    contexts: { name: string; context: { cluster: string; user: string } }[];
+  };
+  const a = parse(primary) as Kc;
+  const b = parse(dr) as Kc;
+  const rename = (k: Kc, suffix: string, ctx: string) => ({
+    clusters: k.clusters.map((c) => ({ ...c, name: c.name + suffix })),
+    users: k.users.map((u) => ({ ...u, name: u.name + suffix })),
+    contexts: k.contexts.map((c) => ({
+      name: ctx,
+      context: {
+        ...c.context,
+        cluster: c.context.cluster + suffix,
+        user: c.context.user + suffix,
+      },
+    })),
+  });
+  const x = rename(a, '-primary', 'primary');
+  const y = rename(b, '-dr', 'dr-cluster');
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [...x.clusters, ...y.clusters],
+    users: [...x.users, ...y.users],
+    contexts: [...x.contexts, ...y.contexts],
+    'current-context': 'primary',
+  });
+}
