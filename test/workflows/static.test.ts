@@ -74,6 +74,7 @@ describe('the workflows', () => {
       'backup',
       'backup-verify',
       'cert-rotate',
+      'dr-test',
       'health',
       'housekeeping',
       'maintenance-log',
