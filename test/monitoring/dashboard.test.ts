@@ -1,6 +1,6 @@
 // Every panel of deploy/monitoring/dashboard.json, evaluated by a real
 // Prometheus scraping the real Pushgateway that our procedures pushed to:
-// backup, backup-verify, health, cert-rotate and maintenance-log run against
+// backup, backup-verify, dr-test, health, cert-rotate and maintenance-log run against
 // kube-sim and a real PostgreSQL, then each panel query must return data,
 // with the labels its legend names, and no error.
 import { mkdtempSync } from 'node:fs';
@@ -11,9 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupVerify } from '../../src/procedures/backup-verify/procedure.js';
 import { backup } from '../../src/procedures/backup/procedure.js';
 import { certRotate } from '../../src/procedures/cert-rotate/procedure.js';
+import { drTest } from '../../src/procedures/dr-test/procedure.js';
 import { health } from '../../src/procedures/health/procedure.js';
 import { maintenanceLog } from '../../src/procedures/maintenance-log/procedure.js';
 import type { Procedure } from '../../src/procedure.js';
+import { deployment } from '../helpers/kube-objects.js';
 import { runProcedure } from '../helpers/procedure.js';
 import { waitForSample } from '../services/index.js';
 import {
@@ -57,6 +59,28 @@ beforeAll(async () => {
     'age-identity': identity,
     'scratch-database-url': pg.url('dashboard_scratch'),
     require: 'database,config,appdata',
+    'pushgateway-url': gw.url,
+  });
+  // The quarterly DR test, against a database Deployment of its own (the
+  // restore goes through database-url into the same database).
+  sim.apply(
+    deployment({
+      name: 'postgres',
+      namespace: 'pqc-audit',
+      replicas: 1,
+      labels: { app: 'postgres-dr' },
+      image: 'postgres:15',
+    }),
+  );
+  await sim.settle();
+  await step(drTest, {
+    kubeconfig,
+    destination,
+    'age-identity': identity,
+    'database-url': pg.url('pqc_audit'),
+    'health-url': `${app.url}/health`,
+    timeout: '60s',
+    mode: 'auto',
     'pushgateway-url': gw.url,
   });
   await step(health, {
