@@ -1,7 +1,6 @@
 import { errorMessage } from '../errors.js';
 import type { Kube } from '../kube/client.js';
 import { waitForRollout } from '../kube/rollout.js';
-import type { StateRef } from '../plan/plan.js';
 
 /** A Deployment by namespace and name. */
 export interface WorkloadRef {
@@ -14,8 +13,17 @@ export interface ReplicaRecord extends WorkloadRef {
   /** "Deployment <ns>/<name>": the object in plans, changes and messages. */
   object: string;
   replicas: number;
-  /** The plan's basis for it (uid and generation). */
-  ref: StateRef;
+  /**
+   * Its state for a plan's basis (uid and generation; the shape of the
+   * plan's StateRef, which this domain does not import).
+   */
+  ref: {
+    object: string;
+    uid?: string;
+    versionKind: 'generation';
+    version: string;
+    state: string;
+  };
 }
 
 /** "Deployment <ns>/<name>". */
