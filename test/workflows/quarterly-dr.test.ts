@@ -109,6 +109,10 @@ describe('quarterly.yml: the DR test behind its environment', () => {
     ).toBe(true);
     expect(forbidden(w.sim)).toEqual([]);
     expect(run.job('quarterly/log').result).toBe('success');
+    // RTO and RPO in the maintenance log (the new quarterly issue).
+    expect(api.issues('your-org', 'pqc-ops').at(-1)?.body).toMatch(
+      /dr-test: \d+ change\(s\) made and verified: DR test passed: RTO [\d.]+ s, RPO [\d.]+ s/,
+    );
     expect(
       await w.gw.sample('pqc_dr_rto_seconds', { job: 'pqc-ops-dr-test' }),
     ).toBe(Number(run.job('quarterly').outputs['rto-seconds']));
