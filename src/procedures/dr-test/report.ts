@@ -99,9 +99,11 @@ export function conclude(
   };
   const back = state.clock.bringBack;
   const broughtBack =
-    back && back.failed.length + back.notReady.length === 0
-      ? `; the workloads were brought back to their recorded replica counts${back.restored.length ? ` (${back.restored.join(', ')})` : ''}`
-      : '';
+    !back || back.failed.length + back.notReady.length > 0
+      ? ''
+      : back.restored.length > 0
+        ? `; the workloads were brought back to their recorded replica counts (${back.restored.join(', ')})`
+        : '; the workloads are at their recorded replica counts';
   if (error !== undefined) {
     const why = `${errorMessage(error)}${broughtBack}`;
     rb.check({ name: 'dr test', status: 'failed', observed: why });

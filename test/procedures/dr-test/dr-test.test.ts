@@ -140,6 +140,22 @@ describe('dr-test', () => {
     expect([w.replicas('postgres'), w.replicas('pqc-audit')]).toEqual([1, 2]);
   }, 120_000);
 
+  it('fails saying so when the service never becomes healthy, the workloads at their counts', async () => {
+    await w.reset();
+    w.app.respond('/health', { status: 503, body: 'database unavailable' });
+    try {
+      const ex = await runProcedure(drTest, drInputs(w, { timeout: '3s' }));
+      expect(ex.failure).toMatch(
+        /^dr-test: health: not healthy within 3 s: http: HTTP 503 in \d+ ms after 1 attempt; the workloads are at their recorded replica counts$/,
+      );
+      expect([w.replicas('postgres'), w.replicas('pqc-audit')]).toEqual([1, 2]);
+      expect(ex.outputs['rto-seconds']).toBe('');
+      expect(Number(ex.outputs['rpo-seconds'])).toBeGreaterThan(0);
+    } finally {
+      w.app.respond('/health', { status: 200, body: 'ok' });
+    }
+  }, 120_000);
+
   it('when the restore fails half way, still brings the workloads back and fails saying so', async () => {
     await w.reset();
     const changed = await fingerprint(w.pg, DB);
