@@ -18,6 +18,7 @@ const DOMAINS = [
   'github',
   'storage',
   'health',
+  'dr',
 ];
 const ADAPTERS = [
   './src/action.ts',

@@ -145,6 +145,14 @@ export const METRICS = {
     name: 'pqc_inventory_success',
     help: '1 if the last inventory read every component it was asked for and passed its fail-on gate, else 0.',
   },
+  drRto: {
+    name: 'pqc_dr_rto_seconds',
+    help: 'Recovery time of the last DR test: from the simulated database failure to the service healthy again.',
+  },
+  drRpo: {
+    name: 'pqc_dr_rpo_seconds',
+    help: 'Recovery point of the last DR test: age of the restored data (its backup start) at the simulated failure.',
+  },
   lastMaintenance: {
     name: 'pqc_last_maintenance_timestamp',
     help: 'Unix time of the last maintenance run that succeeded.',
@@ -170,6 +178,7 @@ export const JOBS = {
   capacity: 'pqc-ops-capacity',
   certRotate: 'pqc-ops-cert-rotate',
   compliance: 'pqc-ops-compliance',
+  drTest: 'pqc-ops-dr-test',
   health: 'pqc-ops-health',
   inventory: 'pqc-ops-inventory',
   maintenance: 'pqc-ops-maintenance',

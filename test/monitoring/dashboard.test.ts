@@ -1,10 +1,10 @@
 // Every panel of deploy/monitoring/dashboard.json, evaluated by a real
 // Prometheus scraping the real Pushgateway that our procedures pushed to:
-// backup, backup-verify, health, cert-rotate and maintenance-log run against
-// kube-sim and a real PostgreSQL, performance and capacity against a second
-// Prometheus loaded with a week of history, compliance against kube-sim;
-// then each panel query must return data, with the labels its legend names,
-// and no error.
+// backup, backup-verify, dr-test, health, cert-rotate and maintenance-log
+// run against kube-sim and a real PostgreSQL, performance and capacity
+// against a second Prometheus loaded with a week of history, compliance
+// against kube-sim; then each panel query must return data, with the labels
+// its legend names, and no error.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +15,13 @@ import { backup } from '../../src/procedures/backup/procedure.js';
 import { capacity } from '../../src/procedures/capacity/procedure.js';
 import { certRotate } from '../../src/procedures/cert-rotate/procedure.js';
 import { compliance } from '../../src/procedures/compliance/procedure.js';
+import { drTest } from '../../src/procedures/dr-test/procedure.js';
 import { health } from '../../src/procedures/health/procedure.js';
 import { maintenanceLog } from '../../src/procedures/maintenance-log/procedure.js';
 import { performance } from '../../src/procedures/performance/procedure.js';
 import type { Procedure } from '../../src/procedure.js';
 import { openMetrics } from '../helpers/openmetrics.js';
+import { deployment } from '../helpers/kube-objects.js';
 import { runProcedure } from '../helpers/procedure.js';
 import { weekOfCapacity } from '../procedures/capacity/history.js';
 import { weekOfHistory } from '../procedures/performance/history.js';
@@ -71,6 +73,28 @@ beforeAll(async () => {
     'age-identity': identity,
     'scratch-database-url': pg.url('dashboard_scratch'),
     require: 'database,config,appdata',
+    'pushgateway-url': gw.url,
+  });
+  // The quarterly DR test, against a database Deployment of its own (the
+  // restore goes through database-url into the same database).
+  sim.apply(
+    deployment({
+      name: 'postgres',
+      namespace: 'pqc-audit',
+      replicas: 1,
+      labels: { app: 'postgres-dr' },
+      image: 'postgres:15',
+    }),
+  );
+  await sim.settle();
+  await step(drTest, {
+    kubeconfig,
+    destination,
+    'age-identity': identity,
+    'database-url': pg.url('pqc_audit'),
+    'health-url': `${app.url}/health`,
+    timeout: '60s',
+    mode: 'auto',
     'pushgateway-url': gw.url,
   });
   await step(health, {

@@ -43,6 +43,7 @@ const MUTATING: Record<string, (w: Record<string, unknown>) => boolean> = {
   'cert-rotate': (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   housekeeping: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   rollout: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
+  'dr-test': (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   health: (w) => w['self-heal'] !== undefined && w['self-heal'] !== false,
 };
 

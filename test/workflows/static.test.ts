@@ -79,6 +79,7 @@ describe('the workflows', () => {
       'capacity',
       'cert-rotate',
       'compliance',
+      'dr-test',
       'health',
       'housekeeping',
       'inventory',
