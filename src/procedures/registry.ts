@@ -6,6 +6,7 @@ import { certRotate } from './cert-rotate/procedure.js';
 import { compliance } from './compliance/procedure.js';
 import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
+import { incident } from './incident/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { performance } from './performance/procedure.js';
 import { restore } from './restore/procedure.js';
@@ -21,6 +22,7 @@ export const procedures: Record<string, AnyProcedure> = {
   compliance: compliance,
   health: health,
   housekeeping: housekeeping,
+  incident: incident,
   'maintenance-log': maintenanceLog,
   performance: performance,
   restore: restore,

@@ -1,6 +1,7 @@
 import type { Kube } from '../../kube/client.js';
 import { connect, holdLease } from '../../kube/connect.js';
 import { waitForRollout } from '../../kube/rollout.js';
+import { setReplicas } from '../../kube/scale.js';
 import {
   changeControlOutputs,
   checkPlanInput,
@@ -162,16 +163,7 @@ async function applyScalePlan(
 ): Promise<void> {
   const object = `Deployment ${namespace}/${name}`;
   for (const c of plan.changes) {
-    const to = Number(c.params?.['to']);
-    await kube.call(`scale ${object}`, () =>
-      kube.apps.patchNamespacedDeploymentScale(
-        { name, namespace, body: { spec: { replicas: to } } },
-        kube.lib.setHeaderOptions(
-          'Content-Type',
-          kube.lib.PatchStrategy.MergePatch,
-        ),
-      ),
-    );
+    await setReplicas(kube, namespace, name, Number(c.params?.['to']));
     rb.change(c.action, object, c.undo);
   }
 }
