@@ -1,5 +1,9 @@
+import { parseRecipients } from '../../archive/age.js';
 import type { Mutation } from '../../plan/change-control.js';
+import { loadPlan } from '../../plan/plan.js';
+import { isLiftPlan, liftMutation } from './isolation.js';
 import { diagnoseOutage, outageMutation } from './outage.js';
+import { securityMutation } from './security.js';
 import type { IncidentRun } from './shared.js';
 
 /** What a run keeps for its outputs besides the record. */
@@ -8,21 +12,30 @@ export interface IncidentState {
   headline?: string;
   evidence?: { path: string; sha256: string };
   undoPlan?: { file: string; sha256: string };
+  /** Pod names before a restart, to check they were all replaced. */
+  podsBefore?: string[];
   emergencyArchive?: string;
   restoredArchive?: string;
 }
 
-/** The mutation of the chosen procedure (or of the plan being applied). */
+/**
+ * The mutation of the chosen procedure, or, for an approved plan that lifts
+ * an isolation (a security-incident's undo plan), the one that applies it.
+ */
 export async function incidentMutation(
   r: IncidentRun,
   state: IncidentState,
 ): Promise<Mutation> {
-  void state;
-  switch (r.o.procedure) {
+  const { o } = r;
+  if (o.mode === 'apply' && isLiftPlan(loadPlan(o.plan, 'incident')))
+    return liftMutation(r);
+  switch (o.procedure) {
     case 'outage':
       await diagnoseOutage(r);
       return outageMutation(r);
+    case 'security-incident':
+      return securityMutation(r, await parseRecipients(o.ageRecipients), state);
     default:
-      throw new Error(`${r.o.procedure}: not built yet`);
+      throw new Error(`${o.procedure}: not built yet`);
   }
 }
