@@ -4,6 +4,7 @@ import { backupVerify } from './backup-verify/procedure.js';
 import { capacity } from './capacity/procedure.js';
 import { certRotate } from './cert-rotate/procedure.js';
 import { compliance } from './compliance/procedure.js';
+import { drTest } from './dr-test/procedure.js';
 import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
 import { incident } from './incident/procedure.js';
@@ -20,6 +21,7 @@ export const procedures: Record<string, AnyProcedure> = {
   capacity: capacity,
   'cert-rotate': certRotate,
   compliance: compliance,
+  'dr-test': drTest,
   health: health,
   housekeeping: housekeeping,
   incident: incident,

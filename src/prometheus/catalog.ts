@@ -129,6 +129,14 @@ export const METRICS = {
     name: 'pqc_compliance_success',
     help: '1 if the last compliance audit ran to the end and passed its fail-below and fail-on gates, else 0.',
   },
+  drRto: {
+    name: 'pqc_dr_rto_seconds',
+    help: 'Recovery time of the last DR test: from the simulated database failure to the service healthy again.',
+  },
+  drRpo: {
+    name: 'pqc_dr_rpo_seconds',
+    help: 'Recovery point of the last DR test: age of the restored data (its backup start) at the simulated failure.',
+  },
   lastMaintenance: {
     name: 'pqc_last_maintenance_timestamp',
     help: 'Unix time of the last maintenance run that succeeded.',
@@ -154,6 +162,7 @@ export const JOBS = {
   capacity: 'pqc-ops-capacity',
   certRotate: 'pqc-ops-cert-rotate',
   compliance: 'pqc-ops-compliance',
+  drTest: 'pqc-ops-dr-test',
   health: 'pqc-ops-health',
   maintenance: 'pqc-ops-maintenance',
   performance: 'pqc-ops-performance',

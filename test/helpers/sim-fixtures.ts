@@ -91,3 +91,32 @@ export function writeAppData(
   }
   return root;
 }
+
+/**
+ * The database's Secret (`db-cred`, the test server's password) and a
+ * "postgres" container whose environment reaches the test server, so exec in
+ * its pod runs the real client tools against it.
+ */
+export function postgresObjects(
+  pg: PgServer,
+  ns: string,
+): { secret: object; container: ReturnType<typeof container> } {
+  return {
+    secret: secret({
+      name: 'db-cred',
+      namespace: ns,
+      labels: { app: 'postgres' },
+      stringData: { password: pg.password },
+    }),
+    container: container('postgres', 'postgres:15', {
+      env: [
+        { name: 'PGHOST', value: '127.0.0.1' },
+        { name: 'PGPORT', value: String(pg.port) },
+        {
+          name: 'PGPASSWORD',
+          valueFrom: { secretKeyRef: { name: 'db-cred', key: 'password' } },
+        },
+      ],
+    }),
+  };
+}
