@@ -1,6 +1,7 @@
 import { parseRecipients } from '../../archive/age.js';
 import type { Mutation } from '../../plan/change-control.js';
 import { loadPlan } from '../../plan/plan.js';
+import { corruptionAccess, corruptionMutation } from './corruption.js';
 import { isLiftPlan, liftMutation } from './isolation.js';
 import { diagnoseOutage, outageMutation } from './outage.js';
 import { securityMutation } from './security.js';
@@ -35,7 +36,7 @@ export async function incidentMutation(
       return outageMutation(r);
     case 'security-incident':
       return securityMutation(r, await parseRecipients(o.ageRecipients), state);
-    default:
-      throw new Error(`${o.procedure}: not built yet`);
+    case 'data-corruption':
+      return corruptionMutation(r, await corruptionAccess(r), state);
   }
 }

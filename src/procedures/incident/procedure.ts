@@ -43,11 +43,11 @@ export const incident = defineProcedure({
     'The emergency procedures: outage (diagnose, restart, scale out, check health), data-corruption (stop, emergency backup, restore the last known good archive, validate, scale back) and security-incident (deny-all isolation, forensic evidence, credential rotation, restart, debug logging), each plan/apply with a timeline and a notification.',
   inputs: incidentInputs,
   outputs,
-  validate(o, env) {
+  validate(o) {
     checkCryptoCommand(o);
     checkPlanInput(o, 'incident');
     if (o.procedure === 'security-incident') validateSecurity(o);
-    if (o.procedure === 'data-corruption') validateCorruption(o, env);
+    if (o.procedure === 'data-corruption') validateCorruption(o);
   },
   async run(o, ctx) {
     maskSecretValues(o, ctx);
@@ -98,7 +98,10 @@ async function finish(
   error: unknown,
 ) {
   const { o, rb, tl } = r;
-  const failed = rb.checks.find((c) => c.status === 'failed');
+  // The validation's verdict says most (data-corruption stays at 0).
+  const failed =
+    rb.checks.find((c) => c.status === 'failed' && c.name === 'validation') ??
+    rb.checks.find((c) => c.status === 'failed');
   const headline = error
     ? `failed: ${errorMessage(error)}`
     : !cc?.applied

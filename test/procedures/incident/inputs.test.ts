@@ -75,6 +75,27 @@ describe('incident inputs', () => {
       /age-recipients/,
     ],
     [
+      { procedure: 'data-corruption', 'database-url': 'postgres://u@h/db' },
+      /input 'destination' is required for data-corruption/,
+    ],
+    [
+      {
+        procedure: 'data-corruption',
+        destination: '/tmp',
+        'database-url': 'postgres://u@h/db',
+        'emergency-prefix': 'pqc-audit-backup',
+      },
+      /input 'emergency-prefix' must differ from 'prefix'/,
+    ],
+    [
+      { procedure: 'data-corruption', 'not-after': 'yesterday' },
+      /input 'not-after' has an invalid value "yesterday" .*an ISO 8601 time/,
+    ],
+    [
+      { procedure: 'data-corruption', destination: '/tmp' },
+      /input 'database-url'/,
+    ],
+    [
       { procedure: 'outage', mode: 'apply' },
       /input 'plan' is required for mode apply/,
     ],
