@@ -112,6 +112,9 @@ export interface Identities {
   scale: string;
   /** deploy/rbac/housekeeping.yaml */
   housekeeping: string;
+  /** deploy/rbac/incident.yaml: the plan identity, and the apply one */
+  incidentPlan: string;
+  incident: string;
 }
 
 /**
@@ -188,6 +191,7 @@ export async function startServiceSim(
       ...manifests('deploy/rbac/cert-rotate.yaml'),
       ...manifests('deploy/rbac/scale.yaml'),
       ...manifests('deploy/rbac/housekeeping.yaml'),
+      ...manifests('deploy/rbac/incident.yaml'),
     ],
   });
   await sim.settle();
@@ -202,6 +206,8 @@ export async function startServiceSim(
       certRotate: kc('pqc-ops-cert-rotate'),
       scale: kc('pqc-ops-scale'),
       housekeeping: kc('pqc-ops-housekeeping'),
+      incidentPlan: kc('pqc-ops-incident-plan'),
+      incident: kc('pqc-ops-incident'),
     },
   };
 }

@@ -76,6 +76,7 @@ describe('the workflows', () => {
       'cert-rotate',
       'health',
       'housekeeping',
+      'incident',
       'maintenance-log',
       'restore',
       'rollout',
@@ -95,7 +96,7 @@ describe('the workflows', () => {
     };
     expect(dispatch.inputs['procedure']).toMatchObject({
       type: 'choice',
-      options: ['scale'],
+      options: ['scale', 'outage', 'data-corruption', 'security-incident'],
     });
   });
 });
