@@ -91,11 +91,15 @@ export async function writeUndoPlan(
     kind: 'Plan',
     procedure: 'incident',
     target: liftTarget(r),
-    inputs: {
-      procedure: 'security-incident',
-      namespace,
-      'isolation-policy': name,
-    },
+    // The run's own inputs, so `pqc-ops apply <undo plan>` reaches the same cluster.
+    inputs: Object.fromEntries(
+      Object.entries({
+        ...r.ctx.givenInputs,
+        procedure: 'security-incident',
+        namespace,
+        'isolation-policy': name,
+      }).filter(([k]) => !['mode', 'plan', 'plan-sha256'].includes(k)),
+    ),
     createdAt: r.ctx.now().toISOString(),
     basis: [
       {
