@@ -401,6 +401,12 @@ describe('emergency-dispatch.yml', () => {
       d.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'],
     ).toBeDefined();
     expect(forbidden(prod.sim)).toEqual([]);
+    // The maintenance log carries the incident's timeline.
+    const log = api.issues('your-org', 'pqc-ops').at(-1);
+    expect(log?.title).toMatch(/\(emergency\)$/);
+    expect(log?.body).toContain('Incident response');
+    expect(log?.body).toContain('#### Timeline');
+    expect(log?.body).toMatch(/outage response applied/);
   }, 300_000);
 
   it('refuses a procedure it does not have before anything runs', async () => {
