@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parseIdentities, parseRecipients } from '../../archive/age.js';
 import { readerLocations } from '../../inputs/groups-archive.js';
-import { setReplicas } from '../../kube/scale.js';
+import { setReplicas } from '../../dr/replicas.js';
 import type { Mutation } from '../../plan/change-control.js';
 import type { Plan, StateRef } from '../../plan/plan.js';
 import { databaseEndpoint, databaseMode } from '../../postgres/source.js';
@@ -155,7 +155,11 @@ async function executeCorruption(
     plan.changes.find((c) => c.params?.['step'] === s)?.params ?? {};
   const replicas = Number(p('stop')['replicas']);
   const scale = async (n: number, why: string) => {
-    await setReplicas(r.kube, o.namespace, o.deployment, n);
+    await setReplicas(
+      r.kube,
+      { namespace: o.namespace, name: o.deployment },
+      n,
+    );
     r.rb.change(`scale to ${n} replicas (${why})`, dep, `scale to ${replicas}`);
     r.tl.add(`scaled ${dep} to ${n} replicas: ${why}`);
     await awaitRollout(r, `rollout at ${n} replica(s)`);

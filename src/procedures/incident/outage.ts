@@ -1,6 +1,6 @@
 import { diagnose } from '../../kube/diagnosis.js';
 import { restartDeployment } from '../../kube/rollout.js';
-import { setReplicas } from '../../kube/scale.js';
+import { setReplicas } from '../../dr/replicas.js';
 import type { Mutation } from '../../plan/change-control.js';
 import type { Plan, PlannedChange } from '../../plan/plan.js';
 import { keepDiagnosis } from './diagnosis-report.js';
@@ -103,7 +103,7 @@ async function executeOutage(r: IncidentRun, plan: Plan): Promise<void> {
       await awaitRollout(r, 'rollout after restart');
     } else {
       const to = Number(c.params?.['to']);
-      await setReplicas(r.kube, namespace, name, to);
+      await setReplicas(r.kube, { namespace, name }, to);
       r.rb.change(c.action, object, c.undo);
       r.tl.add(`scaled ${object} to ${to} replicas`);
     }

@@ -1,7 +1,6 @@
 import type { Kube } from '../../kube/client.js';
 import { connect, holdLease } from '../../kube/connect.js';
 import { waitForRollout } from '../../kube/rollout.js';
-import { setReplicas } from '../../kube/scale.js';
 import {
   changeControlOutputs,
   checkPlanInput,
@@ -163,7 +162,16 @@ async function applyScalePlan(
 ): Promise<void> {
   const object = `Deployment ${namespace}/${name}`;
   for (const c of plan.changes) {
-    await setReplicas(kube, namespace, name, Number(c.params?.['to']));
+    const to = Number(c.params?.['to']);
+    await kube.call(`scale ${object}`, () =>
+      kube.apps.patchNamespacedDeploymentScale(
+        { name, namespace, body: { spec: { replicas: to } } },
+        kube.lib.setHeaderOptions(
+          'Content-Type',
+          kube.lib.PatchStrategy.MergePatch,
+        ),
+      ),
+    );
     rb.change(c.action, object, c.undo);
   }
 }
