@@ -228,4 +228,32 @@ describe('incident security-incident (bundle, kube-sim, age)', () => {
     expect(again.stdout).toMatch(/no longer exists/);
     expect(hook.received.length).toBeGreaterThanOrEqual(4);
   }, 240_000);
+
+  it('takes values from secret-values (never shown) and random ones for the other keys', async () => {
+    const temp = mkdtempSync(join(dir, 'runner-'));
+    const before = secretNow();
+    const given = 'given-db-password-5a9f3e1c';
+    const r = await runBundle(
+      'incident',
+      inputs({
+        keys: 'API_TOKEN',
+        'secret-values': `# changed in the database first\nDB_PASSWORD=${given}\n`,
+        'keep-previous-values': 'false',
+        mode: 'auto',
+      }),
+      env(temp),
+    );
+    expect(r.code, r.stdout).toBe(0);
+    const now = secretNow();
+    expect(now['DB_PASSWORD']).toBe(given);
+    expect(now['API_TOKEN']).not.toBe(before['API_TOKEN']);
+    expect(now['SECRET_KEY']).toBe(before['SECRET_KEY']);
+    const written = r.allWritten().replace(/^::add-mask::.*$/gm, '');
+    for (const v of [
+      given,
+      now['API_TOKEN'] ?? '',
+      before['DB_PASSWORD'] ?? '',
+    ])
+      expect(written).not.toContain(v);
+  }, 240_000);
 });
