@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors.js';
+import type { HealthCheckOptions } from '../health/round.js';
 import { input } from './spec.js';
 
 /**
@@ -93,3 +94,55 @@ export function checkCryptoCommand(o: {
       "input 'crypto-command' is required when crypto-check is command: give the argv as a JSON list",
     );
 }
+
+/**
+ * The options of one health round after a change (rollout, incident): the
+ * group's inputs with the HTTP timeout under `health-timeout`; no backup
+ * freshness check.
+ */
+export function healthRoundOptions(
+  o: Omit<
+    HealthCheckOptions,
+    'timeout' | 'backupDir' | 'backupPrefix' | 'backupMaxAge' | 'backupS3'
+  > & { healthTimeout: number },
+): HealthCheckOptions {
+  return {
+    namespace: o.namespace,
+    selector: o.selector,
+    deployment: o.deployment,
+    healthUrl: o.healthUrl,
+    expectedStatus: o.expectedStatus,
+    timeout: o.healthTimeout,
+    retries: o.retries,
+    cryptoCheck: o.cryptoCheck,
+    cryptoCommand: o.cryptoCommand,
+    cryptoAlgorithms: o.cryptoAlgorithms,
+    cryptoContainer: o.cryptoContainer,
+    cryptoTimeout: o.cryptoTimeout,
+    cpuThreshold: o.cpuThreshold,
+    memoryThreshold: o.memoryThreshold,
+    restartThreshold: o.restartThreshold,
+    backupDir: undefined,
+    backupPrefix: '',
+    backupMaxAge: 0,
+  };
+}
+
+/**
+ * The inputs of a health round after a change (rollout, incident), the HTTP
+ * timeout under `health-timeout` (their own `timeout` is the rollout's).
+ */
+export const healthRoundInputs = {
+  healthUrl: healthCheckInputs.healthUrl,
+  expectedStatus: healthCheckInputs.expectedStatus,
+  healthTimeout: httpTimeoutInput('health-timeout'),
+  retries: healthCheckInputs.retries,
+  cryptoCheck: healthCheckInputs.cryptoCheck,
+  cryptoCommand: healthCheckInputs.cryptoCommand,
+  cryptoAlgorithms: healthCheckInputs.cryptoAlgorithms,
+  cryptoContainer: healthCheckInputs.cryptoContainer,
+  cryptoTimeout: healthCheckInputs.cryptoTimeout,
+  cpuThreshold: healthCheckInputs.cpuThreshold,
+  memoryThreshold: healthCheckInputs.memoryThreshold,
+  restartThreshold: healthCheckInputs.restartThreshold,
+};

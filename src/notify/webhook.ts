@@ -1,13 +1,20 @@
+import type { TimelineEntry } from '../report/timeline.js';
+
 /** The escalation payload: Slack-compatible `text` plus structured fields. */
 export interface AlertPayload {
   text: string;
   status: string;
-  procedure: 'health';
+  /** The procedure that sends it (health, incident). */
+  procedure: string;
   cluster: string;
   namespace: string;
   deployment: string;
   failedChecks: { name: string; observed: string; detail?: string }[];
-  selfHealAttempted: boolean;
+  /** health: whether self-heal ran first. */
+  selfHealAttempted?: boolean;
+  /** incident: which emergency procedure, and what it did, when, by whom. */
+  incident?: string;
+  timeline?: TimelineEntry[];
   runUrl?: string;
   at: string;
 }

@@ -7,6 +7,7 @@ import { compliance } from './compliance/procedure.js';
 import { drTest } from './dr-test/procedure.js';
 import { health } from './health/procedure.js';
 import { housekeeping } from './housekeeping/procedure.js';
+import { incident } from './incident/procedure.js';
 import { inventory } from './inventory/procedure.js';
 import { maintenanceLog } from './maintenance-log/procedure.js';
 import { performance } from './performance/procedure.js';
@@ -24,6 +25,7 @@ export const procedures: Record<string, AnyProcedure> = {
   'dr-test': drTest,
   health: health,
   housekeeping: housekeeping,
+  incident: incident,
   inventory: inventory,
   'maintenance-log': maintenanceLog,
   performance: performance,

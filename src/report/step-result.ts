@@ -1,3 +1,5 @@
+import type { TimelineEntry } from './timeline.js';
+
 /** The outcome of one check, change or whole procedure. */
 export type Status = 'ok' | 'warning' | 'failed' | 'skipped';
 
@@ -44,6 +46,8 @@ export interface StepResult {
   followUps: string[];
   /** Extra Markdown rendered below the checks (plans, per-pod tables). */
   details?: string[];
+  /** What was done, when, by whom (incident procedures). */
+  timeline?: TimelineEntry[];
 }
 
 const RANK: Record<Status, number> = {
@@ -72,6 +76,8 @@ export class ResultBuilder {
   readonly artifacts: Artifact[] = [];
   readonly followUps: string[] = [];
   readonly details: string[] = [];
+  /** Left out of the record while empty. */
+  readonly timeline: TimelineEntry[] = [];
   readonly startedAt: Date;
 
   constructor(
@@ -106,6 +112,7 @@ export class ResultBuilder {
       artifacts: this.artifacts,
       followUps: this.followUps,
       details: this.details,
+      ...(this.timeline.length > 0 ? { timeline: this.timeline } : {}),
     };
   }
 }

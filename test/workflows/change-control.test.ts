@@ -368,13 +368,56 @@ describe('emergency-dispatch.yml', () => {
     );
   }, 300_000);
 
+  it('plans an outage response with the incident plan identity and applies it behind the environment', async () => {
+    const run = new WorkflowRun(
+      world({
+        secrets: {
+          KUBECONFIG_READONLY: prod.kube.readonly,
+          KUBECONFIG_INCIDENT_PLAN: prod.kube.incidentPlan,
+          KUBECONFIG_INCIDENT: prod.kube.incident,
+        },
+        vars: { PQC_OPS_CRYPTO_CHECK: 'none' },
+      }),
+    );
+    const r = await run.run('.github/workflows/emergency-dispatch.yml', {
+      inputs: {
+        procedure: 'outage',
+        environment: 'production',
+        'scale-to': '3',
+      },
+    });
+    expect(r.result, run.log.join('\n')).toBe('success');
+    const plan = step(run, 'emergency/incident-plan', 'incident');
+    const apply = step(run, 'emergency/incident-apply', 'incident');
+    expect(plan?.inputs['kubeconfig']).toBe(prod.kube.incidentPlan);
+    expect(plan?.inputs['mode']).toBe('plan');
+    expect(apply?.inputs['kubeconfig']).toBe(prod.kube.incident);
+    expect(apply?.inputs['plan-sha256']).toBe(plan?.outputs['plan-sha256']);
+    expect(run.job('emergency/incident-apply').environment).toBe('production');
+    expect(run.job('emergency/scale-plan').result).toBe('skipped');
+    const d = prod.sim.get('apps/v1', 'Deployment', NS, 'pqc-audit');
+    expect(d.spec.replicas).toBe(3);
+    expect(
+      d.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'],
+    ).toBeDefined();
+    expect(forbidden(prod.sim)).toEqual([]);
+    // The maintenance log carries the incident's timeline.
+    const log = api.issues('your-org', 'pqc-ops').at(-1);
+    expect(log?.title).toMatch(/\(emergency\)$/);
+    expect(log?.body).toContain('Incident response');
+    expect(log?.body).toContain('#### Timeline');
+    expect(log?.body).toMatch(/outage response applied/);
+  }, 300_000);
+
   it('refuses a procedure it does not have before anything runs', async () => {
     const run = new WorkflowRun(world());
     await expect(
       run.run('.github/workflows/emergency-dispatch.yml', {
         inputs: { procedure: 'restore', replicas: '1' },
       }),
-    ).rejects.toThrow(/restore is not one of scale/);
+    ).rejects.toThrow(
+      /restore is not one of scale, outage, data-corruption, security-incident/,
+    );
   });
 });
 

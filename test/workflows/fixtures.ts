@@ -118,6 +118,9 @@ export interface Identities {
   capacity: string;
   /** deploy/rbac/compliance.yaml */
   compliance: string;
+  /** deploy/rbac/incident.yaml: the plan identity, and the apply one */
+  incidentPlan: string;
+  incident: string;
 }
 
 /**
@@ -197,6 +200,7 @@ export async function startServiceSim(
       ...manifests('deploy/rbac/performance.yaml'),
       ...manifests('deploy/rbac/capacity.yaml'),
       ...manifests('deploy/rbac/compliance.yaml'),
+      ...manifests('deploy/rbac/incident.yaml'),
     ],
   });
   await sim.settle();
@@ -214,6 +218,8 @@ export async function startServiceSim(
       performance: kc('pqc-ops-performance'),
       capacity: kc('pqc-ops-capacity'),
       compliance: kc('pqc-ops-compliance'),
+      incidentPlan: kc('pqc-ops-incident-plan'),
+      incident: kc('pqc-ops-incident'),
     },
   };
 }

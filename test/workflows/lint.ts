@@ -44,11 +44,12 @@ const MUTATING: Record<string, (w: Record<string, unknown>) => boolean> = {
   housekeeping: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   rollout: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   'dr-test': (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
+  incident: (w) => w['mode'] !== undefined && w['mode'] !== 'plan',
   health: (w) => w['self-heal'] !== undefined && w['self-heal'] !== false,
 };
 
 /** Secrets that can change the target: only environment-gated jobs may read them. */
-export const WRITE_SECRETS = ['KUBECONFIG_WRITE'];
+export const WRITE_SECRETS = ['KUBECONFIG_WRITE', 'KUBECONFIG_INCIDENT_WRITE'];
 
 /** The action a local `uses:` names in this repository, or undefined. */
 export function suiteAction(uses: string): string | undefined {

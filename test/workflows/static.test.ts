@@ -82,6 +82,7 @@ describe('the workflows', () => {
       'dr-test',
       'health',
       'housekeeping',
+      'incident',
       'inventory',
       'maintenance-log',
       'performance',
@@ -103,7 +104,7 @@ describe('the workflows', () => {
     };
     expect(dispatch.inputs['procedure']).toMatchObject({
       type: 'choice',
-      options: ['scale'],
+      options: ['scale', 'outage', 'data-corruption', 'security-incident'],
     });
   });
 });

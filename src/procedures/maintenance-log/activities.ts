@@ -58,6 +58,11 @@ export const ACTIVITIES: readonly Activity[] = [
     cadence: 'emergency',
   },
   { procedure: 'scale', activity: 'Emergency scale', cadence: 'emergency' },
+  {
+    procedure: 'incident',
+    activity: 'Incident response',
+    cadence: 'emergency',
+  },
 ];
 
 /** The four activities of the runbook's log template, always listed. */

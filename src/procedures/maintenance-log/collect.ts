@@ -170,5 +170,14 @@ function normalize(r: StepResult): StepResult {
     })),
     followUps: list(r.followUps).map(str),
     details: list(r.details).map(str),
+    ...(Array.isArray(r.timeline)
+      ? {
+          timeline: r.timeline.map((e) => ({
+            at: str(e?.at),
+            actor: str(e?.actor),
+            what: str(e?.what),
+          })),
+        }
+      : {}),
   };
 }

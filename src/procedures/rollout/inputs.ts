@@ -1,8 +1,5 @@
 import { kubeInputs } from '../../inputs/groups.js';
-import {
-  healthCheckInputs,
-  httpTimeoutInput,
-} from '../../inputs/groups-health.js';
+import { healthRoundInputs } from '../../inputs/groups-health.js';
 import { input, type OptionsOf } from '../../inputs/spec.js';
 import { changeControlInputs } from '../../plan/change-control.js';
 
@@ -42,18 +39,7 @@ export const rolloutInputs = {
     description:
       'Label selector of the application pods, for the health check.',
   }),
-  healthUrl: healthCheckInputs.healthUrl,
-  expectedStatus: healthCheckInputs.expectedStatus,
-  healthTimeout: httpTimeoutInput('health-timeout'),
-  retries: healthCheckInputs.retries,
-  cryptoCheck: healthCheckInputs.cryptoCheck,
-  cryptoCommand: healthCheckInputs.cryptoCommand,
-  cryptoAlgorithms: healthCheckInputs.cryptoAlgorithms,
-  cryptoContainer: healthCheckInputs.cryptoContainer,
-  cryptoTimeout: healthCheckInputs.cryptoTimeout,
-  cpuThreshold: healthCheckInputs.cpuThreshold,
-  memoryThreshold: healthCheckInputs.memoryThreshold,
-  restartThreshold: healthCheckInputs.restartThreshold,
+  ...healthRoundInputs,
   lockName: input.kubeName('lock-name', {
     default: 'pqc-ops-rollout',
     description:

@@ -1,9 +1,6 @@
 import { errorMessage, RefusedError } from '../../errors.js';
-import {
-  healthOf,
-  runChecks,
-  type HealthCheckOptions,
-} from '../../health/round.js';
+import { healthOf, runChecks } from '../../health/round.js';
+import { healthRoundOptions } from '../../inputs/groups-health.js';
 import type { Kube } from '../../kube/client.js';
 import { holdLease } from '../../kube/connect.js';
 import { setContainerImage, undoDeployment } from '../../kube/revisions.js';
@@ -173,7 +170,7 @@ async function verifyRollout(
     return;
   }
   const round = await ctx.log.group('Health after the rollout', () =>
-    runChecks(kube, healthOptions(o), ctx),
+    runChecks(kube, healthRoundOptions(o), ctx),
   );
   const status = healthOf(round.checks);
   state.health = { status, checks: round.checks };
@@ -264,28 +261,4 @@ async function undo(
       detail: `${reason}; undo by hand: kubectl rollout undo deployment/${o.deployment} -n ${o.namespace} --to-revision=${p.revision}`,
     });
   }
-}
-
-/** The health procedure's options for a round after the rollout. */
-function healthOptions(o: RolloutOptions): HealthCheckOptions {
-  return {
-    namespace: o.namespace,
-    selector: o.selector,
-    deployment: o.deployment,
-    healthUrl: o.healthUrl,
-    expectedStatus: o.expectedStatus,
-    timeout: o.healthTimeout,
-    retries: o.retries,
-    cryptoCheck: o.cryptoCheck,
-    cryptoCommand: o.cryptoCommand,
-    cryptoAlgorithms: o.cryptoAlgorithms,
-    cryptoContainer: o.cryptoContainer,
-    cryptoTimeout: o.cryptoTimeout,
-    cpuThreshold: o.cpuThreshold,
-    memoryThreshold: o.memoryThreshold,
-    restartThreshold: o.restartThreshold,
-    backupDir: undefined,
-    backupPrefix: '',
-    backupMaxAge: 0,
-  };
 }
