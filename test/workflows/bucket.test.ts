@@ -92,8 +92,8 @@ async function world(): Promise<World> {
   };
 }
 
-describe('daily.yml and weekly.yml with the archives in a bucket', () => {
-  it('backs up into the bucket, checks its freshness there, and verifies from it', async () => {
+describe('daily.yml, weekly.yml and quarterly.yml with the archives in a bucket', () => {
+  it('backs up into the bucket, checks its freshness there, verifies and plans a restore from it', async () => {
     app.respond('/health', { status: 200, body: 'ok' });
     const w = await world();
     const daily = new WorkflowRun(w);
@@ -134,14 +134,30 @@ describe('daily.yml and weekly.yml with the archives in a bucket', () => {
       .steps.find((s) => s.uses?.endsWith('/backup-verify'));
     expect(verify?.outputs['verified']).toBe('true');
     expect(verify?.outputs['archive']).toMatch(/^s3:\/\/pqc-backups\/prod\//);
+    // The quarterly drill reads the same bucket: verify, then the restore plan.
+    const quarterly = new WorkflowRun({
+      ...w,
+      vars: { ...w.vars, PQC_OPS_INVENTORY_FAIL_ON: 'never' },
+    });
+    expect(
+      (await quarterly.run('.github/workflows/quarterly.yml')).result,
+      quarterly.log.join('\n'),
+    ).toBe('success');
+    const plan = quarterly
+      .job('quarterly/restore-plan')
+      .steps.find((s) => s.uses?.endsWith('/restore'));
+    expect(plan?.outputs['plan-sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(plan?.inputs['destination']).toBe('s3://pqc-backups/prod/');
     // The keys reached only the jobs that touch archives.
-    const withKeys = [...daily.jobs, ...weekly.jobs]
+    const withKeys = [...daily.jobs, ...weekly.jobs, ...quarterly.jobs]
       .filter((j) => j.secretsUsed.has('AWS_SECRET_ACCESS_KEY'))
       .map((j) => j.path)
       .sort();
     expect(withKeys).toEqual([
       'daily/backup',
       'daily/health',
+      'quarterly/backup-verify',
+      'quarterly/restore-plan',
       'weekly/backup-verify',
     ]);
   }, 400_000);
