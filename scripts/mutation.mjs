@@ -36,13 +36,17 @@ function changedFiles() {
   );
 }
 
-/** The listed equivalent mutants: `- file:line:col Mutator `replacement`: why`. */
+/**
+ * The listed equivalent mutants: `- file:line:col Mutator `replacement`: why`,
+ * the position optionally `line:col-endLine:endCol` where two mutants of one
+ * kind start at the same place.
+ */
 export function equivalents() {
   const text = readFileSync(join(root, 'mutation/EQUIVALENT.md'), 'utf8');
   const out = new Set();
   for (const line of text.split('\n')) {
-    const m = /^- (\S+):(\d+):(\d+) (\w+) `(.*)`: \S/.exec(line);
-    if (m) out.add(`${m[1]}:${m[2]}:${m[3]} ${m[4]} ${m[5]}`);
+    const m = /^- (\S+):(\d+):(\d+)(-\d+:\d+)? (\w+) `(.*)`: \S/.exec(line);
+    if (m) out.add(`${m[1]}:${m[2]}:${m[3]}${m[4] ?? ''} ${m[5]} ${m[6]}`);
   }
   return out;
 }
@@ -59,8 +63,13 @@ export function scores(report, equivalent) {
       other: 0,
     };
     for (const m of f.mutants) {
-      const key = `${file}:${m.location.start.line}:${m.location.start.column} ${m.mutatorName} ${m.replacement ?? ''}`;
-      if (equivalent.has(key) && m.status !== 'Killed') n.equivalent++;
+      const { start, end } = m.location;
+      const at = `${file}:${start.line}:${start.column}`;
+      const what = `${m.mutatorName} ${m.replacement ?? ''}`;
+      const listed =
+        equivalent.has(`${at} ${what}`) ||
+        equivalent.has(`${at}-${end.line}:${end.column} ${what}`);
+      if (listed && m.status !== 'Killed') n.equivalent++;
       else if (m.status === 'Killed' || m.status === 'Timeout') n.killed++;
       else if (m.status === 'Survived') n.survived++;
       else if (m.status === 'NoCoverage') n.noCoverage++;

@@ -104,6 +104,7 @@ describe('readInputs masks secrets first', () => {
     expect(msg).not.toContain('sekrit');
     expect(msg).toContain("input 'key' has an invalid value (value hidden)");
     expect(msg).toContain('input \'count\' has an invalid value "99"');
+    expect(msg).toMatch(/"99" \(out of range\): expected [^;]*; input 'key'/);
   });
 
   it('cuts a long bad value in its message to 80 characters', () => {
