@@ -16,7 +16,11 @@ const BREAK = Number(process.env['PQC_MUTATION_BREAK'] ?? 85);
 
 function changedFiles() {
   const git = (...a) =>
-    execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+    execFileSync('git', a, {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   let base;
   for (const ref of ['origin/main', 'main']) {
     try {

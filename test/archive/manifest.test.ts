@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  COMPONENTS,
   FORMAT_NAME,
   FORMAT_VERSION,
   manifestSha256,
@@ -144,6 +145,11 @@ describe('the seal member', () => {
       'manifest.sha256 is malformed (expected "<sha256>  manifest.json")',
     ),
   );
+});
+
+describe('components', () => {
+  it('are the three an archive can hold', () =>
+    expect(COMPONENTS).toEqual(['database', 'config', 'appdata']));
 });
 
 describe('tableName', () => {

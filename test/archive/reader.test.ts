@@ -2,12 +2,13 @@
 // padding, entry types, pax sizes), the size caps, the first-member rule,
 // the per-member sha256 of a restore, and how an archive is opened (age,
 // zstd, local or remote).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { tempDirs } from '../helpers/temp.js';
+import { parseIdentities } from '../../src/archive/age.js';
 import {
   hashChunks,
   isRemote,
@@ -301,7 +302,11 @@ describe('opening archives', () => {
     expect(() => openArchiveStream(chunks(TAR), 'x.tar.age', [])).toThrow(
       "x.tar.age is encrypted: give input 'age-identity'",
     );
-    expect(() => openArchive('/dev/null', [])).toThrow();
+    expect(() => openArchive('/dev/null', [])).toThrow('the archive /dev/null');
+    // Refused before the file is even opened.
+    expect(() => openArchive('/no/such/x.tar.age', [])).toThrow(
+      "/no/such/x.tar.age is encrypted: give input 'age-identity'",
+    );
     expect(() => openAny('s3://b/x.tar', [])).toThrow(
       'cannot open s3://b/x.tar: no store configured',
     );
@@ -315,6 +320,23 @@ describe('opening archives', () => {
     await expect(
       names(openAny('s3://b/k/x.tar.age', [], remote)),
     ).rejects.toThrow("x.tar.age is encrypted: give input 'age-identity'");
+  });
+
+  it('an error of an encrypted source reaches the reader', async () => {
+    const identities = parseIdentities(
+      readFileSync(
+        join(import.meta.dirname, '../fixtures/format-v1/identity.txt'),
+        'utf8',
+      ),
+    );
+    const src = new Readable({
+      read() {
+        this.destroy(new Error('the connection dropped'));
+      },
+    });
+    await expect(
+      names(openArchiveStream(src, 'x.tar.age', identities)),
+    ).rejects.toThrow('the connection dropped');
   });
 
   it.each([

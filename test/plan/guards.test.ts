@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigurationError, RefusedError } from '../../src/errors.js';
 import {
+  changeControlInputs,
+  changeControlOutputs,
   changeControlValues,
   checkPlanInput,
   PLAN_OUTPUT_MAX,
@@ -389,5 +391,104 @@ describe('outputs', () => {
     expect(changeControlValues({ ...p, plan: over, applied: false }).plan).toBe(
       p.planFile,
     );
+  });
+});
+
+describe('declarations', () => {
+  it('every mutating procedure has the inputs mode (default plan), plan and plan-sha256, described', () => {
+    const inputs = Object.values(changeControlInputs);
+    expect(inputs.map((i) => [i.name, i.default])).toEqual([
+      ['mode', 'plan'],
+      ['plan', ''],
+      ['plan-sha256', ''],
+    ]);
+    expect(changeControlInputs.mode.parse('auto')).toBe('auto');
+    expect(() => changeControlInputs.mode.parse('yolo')).toThrow();
+    for (const i of inputs) expect(i.description).toMatch(/^\S.{30,}/);
+    expect(Object.keys(changeControlOutputs)).toEqual([
+      'plan',
+      'plan-sha256',
+      'plan-file',
+      'applied',
+    ]);
+    for (const d of Object.values(changeControlOutputs))
+      expect(d).toMatch(/^\S.{20,}/);
+  });
+});
+
+describe('several differences and moved objects', () => {
+  it('are listed, separated by semicolons', async () => {
+    const p = await makePlan();
+    const r = recorder({
+      target: { server: 'https://other.example', replicas: 4 },
+    });
+    await expect(
+      runChangeControlled(r.m, cc('apply', p.planFile), rb(), {
+        planDir: planDir(),
+        givenInputs: {},
+      }),
+    ).rejects.toThrow(
+      'the plan does not fit this run (replicas: the plan has 3, this run 4; server: the plan has "https://k8s.example", this run "https://other.example")',
+    );
+  });
+
+  it('drift of several objects, refused or skipped', async () => {
+    const objects = Array.from({ length: 22 }, (_, i) => `o${i}`);
+    const basis = (v: string, skip: boolean) =>
+      objects.map((object) => ({
+        object,
+        versionKind: 'value' as const,
+        version: v,
+        ...(skip ? { onDrift: 'skip' as const } : {}),
+      }));
+    for (const skip of [false, true]) {
+      const r = recorder({ changes: objects.map((o) => change(o)) });
+      r.m.makePlan = () =>
+        Promise.resolve({
+          basis: basis('1', skip),
+          changes: objects.map((o) => change(o)),
+        });
+      const made = await runChangeControlled(r.m, cc('plan'), rb(), {
+        planDir: planDir(),
+        givenInputs: {},
+      });
+      r.m.liveState = () => Promise.resolve(basis('2', skip));
+      const b = rb();
+      const run = runChangeControlled(r.m, cc('apply', made.planFile), b, {
+        planDir: planDir(),
+        givenInputs: {},
+      });
+      const why = objects.map((o) => `${o} changed (value 1 -> 2)`);
+      if (!skip) {
+        await expect(run).rejects.toThrow(
+          `the live state drifted since the plan was approved: ${why.join('; ')}. Make and approve a new plan.`,
+        );
+        expect(b.checks.at(-1)?.detail).toBe(why.join('; '));
+      } else {
+        expect((await run).applied).toBe(true);
+        expect(b.checks.at(-1)).toEqual({
+          name: 'drift',
+          status: 'warning',
+          observed:
+            '22 object(s) changed since the plan: their changes are skipped, the rest applied',
+          detail: why.slice(0, 20).join('; '),
+        });
+        expect(r.calls).toContain('execute(22)');
+      }
+    }
+  });
+
+  it('no drift is reported as such', async () => {
+    const p = await makePlan();
+    const b = rb();
+    await runChangeControlled(recorder().m, cc('apply', p.planFile), b, {
+      planDir: planDir(),
+      givenInputs: {},
+    });
+    expect(b.checks.at(-1)).toEqual({
+      name: 'drift',
+      status: 'ok',
+      observed: 'live state matches the plan',
+    });
   });
 });

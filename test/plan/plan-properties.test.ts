@@ -236,6 +236,7 @@ describe('loadPlan, each check', () => {
     expect(loadPlan(file, 'scale')).toEqual(plan);
     writeFileSync(join(d, 'notes.json'), '{}');
     writeFileSync(join(d, 'scale-plan-abc.json'), '{}');
+    writeFileSync(join(d, 'scale-plan-0123456789ab.json.bak'), '{}');
     expect(loadPlan(d, 'scale')).toEqual(plan);
     writeFileSync(join(d, 'restore-plan-0123456789ab.json'), text);
     expect(loadError(() => loadPlan(d, 'scale')).message).toBe(
@@ -260,13 +261,24 @@ describe('loadPlan, each check', () => {
     const b = loadError(() => loadPlan(big, 'scale'));
     expect(b).toBeInstanceOf(ConfigurationError);
     expect(b.message).toContain(`input 'plan': ${big}`);
+    expect(b.message).not.toContain('is not a regular file');
+    const nul = join(dir(), 'null.json');
+    writeFileSync(nul, 'null');
+    const e2 = loadError(() => loadPlan(nul, 'scale'));
+    expect(e2).toBeInstanceOf(ConfigurationError);
+    expect(e2.message).toContain("input 'plan' is not a pqc-ops plan");
+    const none = loadError(() => loadPlan(undefined, 'scale'));
+    expect(none).toBeInstanceOf(ConfigurationError);
+    expect(none.message).toBe(
+      "input 'plan' is required for mode apply: give the plan JSON or the path of the plan file",
+    );
   });
 
   it('the size limit applies to inline JSON too, at the byte', () => {
-    const inline = `${text}${' '.repeat(PLAN_MAX_BYTES - Buffer.byteLength(text))}`;
+    const inline = `{${' '.repeat(PLAN_MAX_BYTES - Buffer.byteLength(text))}${text.slice(1)}`;
     expect(Buffer.byteLength(inline)).toBe(PLAN_MAX_BYTES);
     expect(loadPlan(inline, 'scale')).toEqual(plan);
-    const over = `${text}${' '.repeat(PLAN_MAX_BYTES - Buffer.byteLength(text))}é`;
+    const over = `{é${inline.slice(2)}`;
     const e = loadError(() => loadPlan(over, 'scale'));
     expect(e).toBeInstanceOf(ConfigurationError);
     expect(e.message).toBe(
@@ -301,6 +313,9 @@ describe('drift details', () => {
       movedObjects([{ ...b, state: 's' }], [{ ...b, version: '5' }])[0]?.why,
     ).toBe('d changed (generation 4 -> 5)');
     expect(movedObjects([b], [{ ...b, state: 'other' }])).toEqual([]);
+    expect(
+      movedObjects([b], [{ ...b, version: '5', state: 'new' }])[0]?.why,
+    ).toBe('d changed (generation 4 -> 5)');
     const moved = movedObjects([b, { ...b, object: 'e' }], [b]);
     expect(moved).toEqual([
       { ref: { ...b, object: 'e' }, why: 'e no longer exists' },
