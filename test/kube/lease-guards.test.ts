@@ -255,9 +255,166 @@ describe('renewing', () => {
         renewTime: t,
       }),
     );
-    await sleep(900);
+    await sleep(1500);
     expect(problems).toEqual(['lease guards/renewed was taken over by thief']);
     await l.release();
     expect(holder('renewed')).toBe('thief');
+  });
+});
+
+describe('holding and releasing', () => {
+  const api = 'coordination.k8s.io/v1';
+  const take = (name: string, problems: string[], durationSeconds = 60) =>
+    acquireLease(kube, {
+      namespace: ns,
+      name,
+      durationSeconds,
+      now: () => new Date(),
+      holder: 'me',
+      onRenewProblem: (m) => problems.push(m),
+    });
+  const puts = (name: string) =>
+    sim
+      .writes()
+      .filter((w) => w.method === 'PUT' && w.path === `${leases}/${name}`)
+      .length;
+
+  it('renews about every third of the duration, not more, and stops at release', async () => {
+    const problems: string[] = [];
+    sim.clearJournal();
+    const l = await take('paced', problems, 1.5);
+    await sleep(1300);
+    const n = puts('paced');
+    expect(n).toBeGreaterThanOrEqual(1);
+    expect(n).toBeLessThanOrEqual(3);
+    await l.release();
+    const after = sim.writes().length;
+    await sleep(1200);
+    expect(sim.writes().length).toBe(after);
+    expect(problems).toEqual([]);
+    expect(holder('paced')).toBeUndefined();
+  });
+
+  it('a Lease deleted under us is reported once, and renewing stops', async () => {
+    const problems: string[] = [];
+    const l = await take('deleted', problems, 1.2);
+    sim.remove(api, 'Lease', ns, 'deleted');
+    await sleep(2000);
+    expect(problems).toEqual([
+      'lease guards/deleted was taken over by nobody (it was deleted)',
+    ]);
+    await l.release();
+  });
+
+  it('a renewal answered 409 whose Lease is still ours is no problem', async () => {
+    const problems: string[] = [];
+    const l = await take('conflict', problems, 1.2);
+    sim.faults.add({
+      method: 'PUT',
+      path: `${leases}/conflict`,
+      status: 409,
+      times: 1,
+    });
+    await sleep(900);
+    sim.faults.clear();
+    expect(problems).toEqual([]);
+    await l.release();
+    expect(holder('conflict')).toBeUndefined();
+  });
+
+  it('a renewal that fails names the step', async () => {
+    const problems: string[] = [];
+    const l = await take('forbidden', problems, 1.2);
+    sim.faults.add({
+      method: 'PUT',
+      path: `${leases}/forbidden`,
+      status: 403,
+      times: 100,
+    });
+    await sleep(900);
+    sim.faults.clear();
+    expect(problems[0]).toMatch(
+      /^renewing lease guards\/forbidden: renew lease guards\/forbidden: /,
+    );
+    await l.release();
+  });
+
+  it('release: gone (404) or taken meanwhile (409) is fine, another error is thrown', async () => {
+    for (const status of [404, 409]) {
+      const l = await take(`rel-${status}`, []);
+      sim.faults.add({
+        method: 'DELETE',
+        path: `${leases}/rel-${status}`,
+        status,
+        times: 1,
+      });
+      await expect(l.release()).resolves.toBeUndefined();
+      sim.faults.clear();
+    }
+    const l = await take('rel-403', []);
+    sim.faults.add({
+      method: 'DELETE',
+      path: `${leases}/rel-403`,
+      status: 403,
+      times: 100,
+    });
+    await expect(l.release()).rejects.toThrow(/release lease guards\/rel-403/);
+    sim.faults.clear();
+    expect(holder('rel-403')).toBe('me');
+  });
+
+  it('release leaves a Lease that is gone, or has no holder, alone', async () => {
+    const a = await take('rel-gone', []);
+    sim.remove(api, 'Lease', ns, 'rel-gone');
+    await expect(a.release()).resolves.toBeUndefined();
+    const b = await take('rel-nospec', []);
+    sim.apply({
+      apiVersion: api,
+      kind: 'Lease',
+      metadata: { name: 'rel-nospec', namespace: ns },
+    });
+    await expect(b.release()).resolves.toBeUndefined();
+    expect(sim.get(api, 'Lease', ns, 'rel-nospec')).toBeDefined();
+  });
+
+  it('a Lease without a spec is free; a failed takeover or read names its step', async () => {
+    sim.apply({
+      apiVersion: api,
+      kind: 'Lease',
+      metadata: { name: 'nospec', namespace: ns },
+    });
+    const l = await acquireLease(kube, {
+      namespace: ns,
+      name: 'nospec',
+      now: () => T,
+      holder: 'me',
+    });
+    expect(holder('nospec')).toBe('me');
+    await l.release();
+    sim.apply({
+      apiVersion: api,
+      kind: 'Lease',
+      metadata: { name: 'deny', namespace: ns },
+    });
+    sim.faults.add({
+      method: 'PUT',
+      path: `${leases}/deny`,
+      status: 403,
+      times: 100,
+    });
+    await expect(
+      acquireLease(kube, { namespace: ns, name: 'deny', now: () => T }),
+    ).rejects.toThrow(/take over lease guards\/deny/);
+    sim.faults.clear();
+    sim.faults.add({
+      method: 'GET',
+      path: `${leases}/deny`,
+      status: 403,
+      times: 100,
+    });
+    await expect(
+      acquireLease(kube, { namespace: ns, name: 'deny', now: () => T }),
+    ).rejects.toThrow(/read lease guards\/deny/);
+    sim.faults.clear();
   });
 });
