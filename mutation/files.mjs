@@ -54,7 +54,7 @@ export const SAFETY_CRITICAL = [
   { mutate: 'src/execute.ts:73-86', tests: ['test/framework/mask.test.ts'] },
   // readInputs: a secret masked before anything else is done with it, never echoed in an error.
   {
-    mutate: 'src/inputs/spec.ts:313-355',
+    mutate: 'src/inputs/read.ts',
     tests: ['test/framework/mask.test.ts'],
   },
 ];

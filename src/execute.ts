@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError, RefusedError, errorMessage } from './errors.js';
-import { readInputs, type InputSpecs } from './inputs/spec.js';
+import { readInputs } from './inputs/read.js';
+import type { InputSpecs } from './inputs/spec.js';
 import { KubeError } from './kube/errors.js';
 import { terminateChildren } from './process/children.js';
 import type {

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { maskAll } from '../../src/execute.js';
-import { input, readInputs } from '../../src/inputs/spec.js';
+import { readInputs } from '../../src/inputs/read.js';
+import { input } from '../../src/inputs/spec.js';
 
 function masked(value: string): string[] {
   const out: string[] = [];

@@ -5,9 +5,9 @@ import { MAX_TIMER_MS, timerMs } from '../../src/process/timer.js';
 import {
   DURATION_MAX_MS,
   input,
-  readInputs,
   TIMER_DURATION_MAX_MS,
 } from '../../src/inputs/spec.js';
+import { readInputs } from '../../src/inputs/read.js';
 
 const specs = {
   timeout: input.duration('timeout', { default: '10s', description: 'd' }),

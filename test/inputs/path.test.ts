@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as p from '../../src/inputs/parsers.js';
-import { input, readInputs } from '../../src/inputs/spec.js';
+import { readInputs } from '../../src/inputs/read.js';
+import { input } from '../../src/inputs/spec.js';
 
 const INJECTION = '/tmp/x\n::warning::pwned';
 

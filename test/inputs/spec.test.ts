@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/errors.js';
 import { actionMetadata } from '../../src/inputs/action-yml.js';
-import { input, readInputs } from '../../src/inputs/spec.js';
+import { readInputs } from '../../src/inputs/read.js';
+import { input } from '../../src/inputs/spec.js';
 import { procedures } from '../../src/procedures/registry.js';
 
 const specs = {

@@ -11,7 +11,7 @@ import {
   KUBECONFIG_MAX_BYTES,
 } from '../../src/kube/config.js';
 import { kubeInputs } from '../../src/inputs/groups.js';
-import { readInputs } from '../../src/inputs/spec.js';
+import { readInputs } from '../../src/inputs/read.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { namespace } from '../helpers/kube-objects.js';
 
