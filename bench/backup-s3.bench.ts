@@ -4,100 +4,15 @@
 // show memory stays flat as the database grows). The store is s3rver from
 // test/services/ on this machine, so the network is loopback and the
 // store's own disk writes count for every case alike.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
 import { startPostgres, type PgServer } from '../test/services/postgres.js';
 import { startS3, type S3Server } from '../test/services/s3.js';
-import { actionEntry, parseOutputs } from '../test/helpers/bundle.js';
+import { actionEntry } from '../test/helpers/bundle.js';
+import { elapsed, generate, runBundle, sh } from './bundle-run.js';
 import type { BenchReport, BenchRow } from './run.js';
-
-function sh(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-    c.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    c.on('error', reject);
-    c.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ s: number; v: T }> {
-  const t = process.hrtime.bigint();
-  const v = await fn();
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, v };
-}
-
-/** Runs an action's bundle as the runner does; outputs and peak RSS. */
-async function child(
-  name: string,
-  inputs: Record<string, string>,
-  extraEnv: Record<string, string>,
-): Promise<{ maxRssKiB: number; outputs: Record<string, string> }> {
-  const entry = actionEntry(name, true);
-  const temp = mkdtempSync(join(tmpdir(), 'pqc-bench-runner-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    RUNNER_TEMP: temp,
-    GITHUB_OUTPUT: join(temp, 'output'),
-    GITHUB_STEP_SUMMARY: join(temp, 'summary'),
-    ...extraEnv,
-  };
-  writeFileSync(join(temp, 'output'), '');
-  writeFileSync(join(temp, 'summary'), '');
-  for (const [k, v] of Object.entries(inputs))
-    env[`INPUT_${k.toUpperCase()}`] = v;
-  const r = await sh(
-    process.execPath,
-    [join(import.meta.dirname, 'peak-rss.mjs'), entry],
-    env,
-  );
-  const outputs = parseOutputs(readFileSync(join(temp, 'output'), 'utf8'));
-  rmSync(temp, { recursive: true, force: true });
-  if (r.code !== 0)
-    throw new Error(
-      `${name} failed: ${r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? r.stderr}`,
-    );
-  return {
-    outputs,
-    maxRssKiB: Number(/pqc-ops-peak-rss-kib (\d+)/.exec(r.stderr)?.[1] ?? 0),
-  };
-}
-
-async function generate(pg: PgServer, db: string, mb: number): Promise<number> {
-  await pg.createDatabase(db);
-  const rows = Math.round((mb * 1024 * 1024) / 240);
-  // psql directly: pg.psql() has a timeout meant for tests.
-  const gen = await sh(
-    'psql',
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-d',
-      db,
-      '-c',
-      `CREATE TABLE findings (id bigint PRIMARY KEY, host text, algorithm text, note text);
-     INSERT INTO findings SELECT i, 'host-' || (i % 997), (ARRAY['RSA-2048','ML-KEM-768','ML-DSA-65'])[1 + i % 3],
-       md5(i::text) || md5((i * 31)::text) || md5((i * 17)::text) || md5((i * 7)::text) || ' Ünïcödé ✓'
-     FROM generate_series(1, ${rows}) i;
-     CREATE TABLE scans AS SELECT i AS id, md5(i::text) AS digest FROM generate_series(1, ${Math.round(rows / 10)}) i;`,
-    ],
-    { ...process.env, ...pg.env() },
-  );
-  if (gen.code !== 0) throw new Error(`generating ${db} failed: ${gen.stderr}`);
-  return Number(await pg.psql(`SELECT pg_database_size('${db}')`));
-}
 
 const row = (
   name: string,
@@ -146,7 +61,7 @@ export async function run(): Promise<BenchReport> {
       const db = `bench_${size}`;
       const dbMB = (await generate(pg, db, size)) / 1e6;
       const tag = `(${Math.round(dbMB)} MB db)`;
-      const base = await timed(() =>
+      const base = await elapsed(() =>
         sh(
           'sh',
           [
@@ -167,8 +82,8 @@ export async function run(): Promise<BenchReport> {
         ['zstd', false],
         ['zstd', true],
       ] as const) {
-        const b = await timed(() =>
-          child(
+        const b = await elapsed(() =>
+          runBundle(
             'backup',
             {
               ...common,
@@ -192,7 +107,7 @@ export async function run(): Promise<BenchReport> {
         );
         if (size === mb && compression === 'zstd' && !enc) {
           await pg.createDatabase(`${db}_r`);
-          const dl = await timed(() =>
+          const dl = await elapsed(() =>
             sh(
               'sh',
               [
@@ -215,8 +130,8 @@ export async function run(): Promise<BenchReport> {
               undefined,
             ),
           );
-          const v = await timed(() =>
-            child(
+          const v = await elapsed(() =>
+            runBundle(
               'backup-verify',
               {
                 ...common,

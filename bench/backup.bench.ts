@@ -1,109 +1,14 @@
 // Backup and verify throughput and memory against pg_dump and pg_restore alone,
 // on a generated database (BENCH_BACKUP_MB, default 1024 MB; a quarter-size
 // database is measured too, to show memory stays flat as the database grows).
-import { spawn } from 'node:child_process';
-import {
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as age from 'age-encryption';
-import { startPostgres, type PgServer } from '../test/services/postgres.js';
-import { actionEntry, parseOutputs } from '../test/helpers/bundle.js';
+import { startPostgres } from '../test/services/postgres.js';
+import { actionEntry } from '../test/helpers/bundle.js';
+import { elapsed, generate, runBundle, sh } from './bundle-run.js';
 import type { BenchReport, BenchRow } from './run.js';
-
-function sh(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{
-  code: number;
-  stdout: string;
-  stderr: string;
-  maxRssKiB: number;
-}> {
-  return new Promise((resolve, reject) => {
-    const c = spawn(cmd, args, { env });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-    c.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    c.on('error', reject);
-    c.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout, stderr, maxRssKiB: 0 }),
-    );
-  });
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ s: number; v: T }> {
-  const t = process.hrtime.bigint();
-  const v = await fn();
-  return { s: Number(process.hrtime.bigint() - t) / 1e9, v };
-}
-
-/** Runs an action's bundle as the runner does; returns its outputs and peak RSS. */
-async function child(
-  name: string,
-  inputs: Record<string, string>,
-): Promise<{ maxRssKiB: number; outputs: Record<string, string> }> {
-  const entry = actionEntry(name, true);
-  const temp = mkdtempSync(join(tmpdir(), 'pqc-bench-runner-'));
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env['PATH'],
-    HOME: process.env['HOME'],
-    RUNNER_TEMP: temp,
-    GITHUB_OUTPUT: join(temp, 'output'),
-    GITHUB_STEP_SUMMARY: join(temp, 'summary'),
-  };
-  writeFileSync(join(temp, 'output'), '');
-  writeFileSync(join(temp, 'summary'), '');
-  for (const [k, v] of Object.entries(inputs))
-    env[`INPUT_${k.toUpperCase()}`] = v;
-  const r = await sh(
-    process.execPath,
-    [join(import.meta.dirname, 'peak-rss.mjs'), entry],
-    env,
-  );
-  const outputs = parseOutputs(readFileSync(join(temp, 'output'), 'utf8'));
-  rmSync(temp, { recursive: true, force: true });
-  if (r.code !== 0)
-    throw new Error(
-      `${name} failed: ${r.stdout.split('\n').find((l) => l.startsWith('::error::')) ?? r.stderr}`,
-    );
-  return {
-    outputs,
-    maxRssKiB: Number(/pqc-ops-peak-rss-kib (\d+)/.exec(r.stderr)?.[1] ?? 0),
-  };
-}
-
-async function generate(pg: PgServer, db: string, mb: number): Promise<number> {
-  await pg.createDatabase(db);
-  const rows = Math.round((mb * 1024 * 1024) / 240);
-  const gen = await sh(
-    'psql',
-    [
-      '-X',
-      '-q',
-      '-v',
-      'ON_ERROR_STOP=1',
-      '-d',
-      db,
-      '-c',
-      `CREATE TABLE findings (id bigint PRIMARY KEY, host text, algorithm text, note text);
-     INSERT INTO findings SELECT i, 'host-' || (i % 997), (ARRAY['RSA-2048','ML-KEM-768','ML-DSA-65'])[1 + i % 3],
-       md5(i::text) || md5((i * 31)::text) || md5((i * 17)::text) || md5((i * 7)::text) || ' Ünïcödé ✓'
-     FROM generate_series(1, ${rows}) i;
-     CREATE TABLE scans AS SELECT i AS id, md5(i::text) AS digest FROM generate_series(1, ${Math.round(rows / 10)}) i;`,
-    ],
-    { ...process.env, ...pg.env() },
-  );
-  if (gen.code !== 0) throw new Error(`generating ${db} failed: ${gen.stderr}`);
-  return Number(await pg.psql(`SELECT pg_database_size('${db}')`));
-}
 
 /** The backup benchmark. */
 export async function run(): Promise<BenchReport> {
@@ -124,7 +29,7 @@ export async function run(): Promise<BenchReport> {
       const db = `bench_${size}`;
       const bytes = await generate(pg, db, size);
       const dbMB = bytes / 1e6;
-      const base = await timed(() =>
+      const base = await elapsed(() =>
         sh('pg_dump', ['-Fc', '-d', db, '-f', join(dir, `${db}.dump`)], env),
       );
       const dumpSize = statSync(join(dir, `${db}.dump`)).size;
@@ -143,8 +48,8 @@ export async function run(): Promise<BenchReport> {
         ['zstd', true],
       ] as const) {
         const dest = join(dir, `${db}-${compression}-${enc ? 'enc' : 'plain'}`);
-        const b = await timed(() =>
-          child('backup', {
+        const b = await elapsed(() =>
+          runBundle('backup', {
             'database-url': pg.url(db),
             destination: dest,
             include: 'database',
@@ -162,7 +67,7 @@ export async function run(): Promise<BenchReport> {
         });
         if (size === mb && !enc && compression === 'pg') {
           await pg.createDatabase(`${db}_r`);
-          const pr = await timed(() =>
+          const pr = await elapsed(() =>
             sh('pg_restore', ['-d', `${db}_r`, join(dir, `${db}.dump`)], env),
           );
           rows.push({
@@ -173,8 +78,8 @@ export async function run(): Promise<BenchReport> {
             'peak RSS MiB': '-',
             output: '',
           });
-          const v = await timed(() =>
-            child('backup-verify', {
+          const v = await elapsed(() =>
+            runBundle('backup-verify', {
               archive: b.v.outputs['archive'] ?? '',
               'scratch-database-url': pg.url(`${db}_scratch`),
             }),
