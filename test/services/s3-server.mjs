@@ -118,7 +118,15 @@ srv.middleware.unshift(async (ctx, next) => {
     }
     if (f.delayMs) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f.status) {
-      ctx.req.resume();
+      // Read the whole request first, as S3 does before it answers an error:
+      // answering mid-body makes Node close the connection, and the client
+      // then sees EPIPE instead of the status (a flaky test, not a fault).
+      if (!ctx.req.readableEnded)
+        await new Promise((r) => {
+          ctx.req.once('end', r);
+          ctx.req.once('error', r);
+          ctx.req.resume();
+        });
       ctx.status = f.status;
       ctx.type = 'application/xml';
       ctx.body = xml(
