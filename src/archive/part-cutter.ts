@@ -4,7 +4,11 @@
  * sealed with age when encrypting and stored with at most `inFlight` at once.
  */
 import { createHash } from 'node:crypto';
+import { collectYoung } from '../process/memory.js';
 import { AGE_CHUNK, AGE_TAG, type ChunkSealer } from './age.js';
+
+/** Sealed chunks (64 KiB each) between two young collections. */
+const SEAL_COLLECT_CHUNKS = 64;
 
 /** Where the parts go: a file, or a multipart upload. */
 export interface PartSink {
@@ -69,6 +73,10 @@ export class BufferPool {
     const list = this.free.get(b.length) ?? [];
     list.push(b);
     this.free.set(b.length, list);
+  }
+  /** Lets go of every free buffer: the stream is over. */
+  clear(): void {
+    this.free.clear();
   }
 }
 
@@ -263,6 +271,9 @@ export class Cutter {
       const last = p.final && c === chunks - 1;
       for (const b of s.seal(first + c, plain.subarray(i, i + AGE_CHUNK), last))
         at += b.copy(out, at);
+      // Each sealed chunk is a fresh buffer, dead once copied: a part makes
+      // its own size of garbage here, so it is collected as it goes.
+      if ((c + 1) % SEAL_COLLECT_CHUNKS === 0) collectYoung();
     }
     const offset =
       p.n === 1 ? 0 : s.prefix.length + first * (AGE_CHUNK + AGE_TAG);

@@ -48,7 +48,8 @@ export interface PartWriterOptions extends CutterOptions {
 export class PartWriter {
   private readonly cut: Cutter;
   private readonly zstd: boolean;
-  private frame: Buffer[] = [];
+  /** The frame being filled (from the pool), and how much of it is. */
+  private frame: Buffer | undefined;
   private frameLen = 0;
   private chain: Promise<void> = Promise.resolve();
   private pending: Promise<void>[] = [];
@@ -68,15 +69,19 @@ export class PartWriter {
   /** The stream's plaintext bytes so far (before compression). */
   plaintext = 0;
 
-  /** Appends bytes (not reused by the caller afterwards). */
+  /**
+   * Appends bytes; once this resolves they have been copied, so the caller
+   * may reuse its buffer (a reused read buffer, see forEachChunk).
+   */
   async write(b: Buffer): Promise<void> {
     this.throwIfFailed();
     this.plaintext += b.length;
-    if (!this.zstd) return this.enqueue(() => this.cut.push(b));
+    if (!this.zstd) return this.enqueue(() => this.cut.push(b), true);
     let off = 0;
     while (off < b.length) {
+      this.frame ??= this.pool.take(this.frameSize);
       const n = Math.min(this.frameSize - this.frameLen, b.length - off);
-      this.frame.push(b.subarray(off, off + n));
+      b.copy(this.frame, this.frameLen, off, off + n);
       this.frameLen += n;
       off += n;
       if (this.frameLen === this.frameSize) await this.flushFrame();
@@ -121,7 +126,12 @@ export class PartWriter {
     await this.chain.catch(() => undefined);
     this.compressor?.close();
     this.throwIfFailed();
-    return this.cut.end();
+    try {
+      return await this.cut.end();
+    } finally {
+      // Tens of megabytes of parts and frames: not kept for the read-back.
+      this.pool.clear();
+    }
   }
 
   /** Waits for whatever is in flight to settle (after a failure). */
@@ -129,6 +139,7 @@ export class PartWriter {
     await this.chain.catch(() => undefined);
     this.compressor?.close();
     await this.cut.settle();
+    this.pool.clear();
   }
 
   private throwIfFailed(): void {
@@ -137,12 +148,10 @@ export class PartWriter {
   }
 
   private async flushFrame(): Promise<void> {
-    if (this.frameLen === 0) return;
-    const buf = this.pool.take(this.frameSize);
-    let at = 0;
-    for (const b of this.frame) at += b.copy(buf, at);
-    const data = buf.subarray(0, at);
-    this.frame = [];
+    const buf = this.frame;
+    if (!buf || this.frameLen === 0) return;
+    const data = buf.subarray(0, this.frameLen);
+    this.frame = undefined;
     this.frameLen = 0;
     this.compressor ??= new FrameCompressor(this.maxFrames);
     const compressed = this.compressor
@@ -151,11 +160,20 @@ export class PartWriter {
     // Settled here too, so a failure while earlier frames are queued is not
     // an unhandled rejection; the chain reports it.
     compressed.catch(() => undefined);
-    await this.enqueue(async () => this.cut.push(await compressed));
+    await this.enqueue(async () => {
+      for (const c of await compressed) await this.cut.push(c);
+    });
   }
 
-  /** Runs `step` after every earlier step, with at most maxFrames queued. */
-  private async enqueue(step: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `step` after every earlier step, with at most maxFrames queued;
+   * with `wait`, resolves only once `step` has run (it reads the caller's
+   * bytes, which the caller may reuse afterwards).
+   */
+  private async enqueue(
+    step: () => Promise<void>,
+    wait = false,
+  ): Promise<void> {
     const link = this.chain.then(step).catch((e: unknown) => {
       this.failure ??= e;
       throw e;
@@ -165,5 +183,6 @@ export class PartWriter {
     while (this.pending.length > this.maxFrames) {
       await this.pending.shift();
     }
+    if (wait) await link;
   }
 }

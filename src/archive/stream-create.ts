@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SnapshotSession } from '../postgres/session.js';
-import type { CommandRunner } from '../process/runner.js';
-import { garbageCollector } from '../process/memory.js';
+import { forEachChunk, type CommandRunner } from '../process/runner.js';
+import { collectAll, garbageCollector } from '../process/memory.js';
 import { lastError, tail } from '../process/output.js';
 import { createChunkSealer } from './age.js';
 import type { ConfigSnapshot } from './config.js';
@@ -92,6 +92,7 @@ export async function streamBackup(
       mtime: Math.floor(startedAt.getTime() / 1000),
     });
     const { parts, size } = await w.end();
+    collectAll();
     s.info(
       `archive: ${size} bytes in ${parts.length} part(s), ${w.plaintext} bytes of tar; reading it back`,
     );
@@ -259,19 +260,19 @@ async function streamCommand(
 ): Promise<{ size: number; sha256: string }> {
   const tool = argv[0] ?? '?';
   const header: Hole = await w.hole(STREAMED_HEADER_SIZE);
-  const cmd = await runner.start(argv, { env });
+  const cmd = await runner.start(argv, { env, reuseReads: true });
   cmd.stdin.end();
   const err = tail(cmd.stderr);
   const h = createHash('sha256');
   const collected = garbageCollector();
   let size = 0;
   try {
-    for await (const c of cmd.stdout as AsyncIterable<Buffer>) {
+    await forEachChunk(cmd, async (c) => {
       h.update(c);
       size += c.length;
       await w.write(c);
       collected(c.length);
-    }
+    });
   } catch (e) {
     cmd.kill();
     await cmd.done.catch(() => undefined);

@@ -88,13 +88,16 @@ export class FrameCompressor {
     }));
   }
 
-  /** One frame of `data` (which must stay unchanged until this resolves). */
-  compress(data: Buffer): Promise<Buffer> {
+  /**
+   * One frame of `data` (which must stay unchanged until this resolves), as
+   * the chunks zlib wrote it in: joining them would copy the frame again.
+   */
+  compress(data: Buffer): Promise<Buffer[]> {
     const lane = this.lanes[this.next++ % this.lanes.length];
     if (!lane) throw new Error('zstd: no lane');
     const job = lane.chain.then(
       () =>
-        new Promise<Buffer>((resolve, reject) => {
+        new Promise<Buffer[]>((resolve, reject) => {
           const out: Buffer[] = [];
           const onData = (c: Buffer) => out.push(c);
           const onError = (e: Error) => {
@@ -107,7 +110,7 @@ export class FrameCompressor {
           lane.z.flush(constants.ZSTD_e_end, () => {
             lane.z.off('data', onData);
             lane.z.off('error', onError);
-            resolve(Buffer.concat(out));
+            resolve(out);
           });
         }),
     );

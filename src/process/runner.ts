@@ -1,6 +1,7 @@
-import { spawn } from 'node:child_process';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PassThrough, Readable, type Writable } from 'node:stream';
 import { trackChild } from './children.js';
+import { openFifo } from './fifo.js';
 import { timerMs } from './timer.js';
 
 /** A command that is running, locally or inside a pod. */
@@ -11,32 +12,64 @@ export interface RunningCommand {
   /** Resolves with the exit code once the command has ended and output is flushed. */
   done: Promise<number>;
   kill(): void;
+  /**
+   * Present when the command was started with `reuseReads` and the runner
+   * could do it: stdout is read into one reused buffer, and this is the way
+   * to read it (see forEachChunk); `stdout` then yields nothing.
+   */
+  eachChunk?(each: (chunk: Buffer) => unknown): Promise<void>;
+}
+
+/** How to start a command. */
+export interface StartOptions {
+  env?: Record<string, string>;
+  /**
+   * Read stdout into one reused buffer instead of a fresh one per read, for
+   * long streams (a dump): no garbage piles up between collections.
+   */
+  reuseReads?: boolean;
+}
+
+/**
+ * Calls `each` with every chunk of the command's stdout, one at a time,
+ * waiting for it to settle before the next read. The chunk may be a view of
+ * a buffer that the next read overwrites: copy what must outlive `each`.
+ */
+export async function forEachChunk(
+  cmd: RunningCommand,
+  each: (chunk: Buffer) => unknown,
+): Promise<void> {
+  if (cmd.eachChunk) return cmd.eachChunk(each);
+  for await (const c of cmd.stdout as AsyncIterable<Buffer>) await each(c);
 }
 
 /** Starts commands somewhere: on this machine, or in a container via exec. */
 export interface CommandRunner {
   /** Where the commands run, for messages ("local", "pod ns/name"). */
   readonly where: string;
-  start(
-    argv: string[],
-    opts?: { env?: Record<string, string> },
-  ): Promise<RunningCommand>;
+  start(argv: string[], opts?: StartOptions): Promise<RunningCommand>;
 }
 
 /** Runs argv on this machine, never through a shell. */
 export class LocalRunner implements CommandRunner {
   readonly where = 'this machine';
 
-  start(
-    argv: string[],
-    opts: { env?: Record<string, string> } = {},
-  ): Promise<RunningCommand> {
+  start(argv: string[], opts: StartOptions = {}): Promise<RunningCommand> {
     const [cmd, ...args] = argv;
     if (!cmd) throw new Error('empty command');
-    const child = spawn(cmd, args, {
-      env: { ...process.env, ...opts.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const fifo = opts.reuseReads ? openFifo() : undefined;
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd, args, {
+        env: { ...process.env, ...opts.env },
+        stdio: ['pipe', fifo ? fifo.writeFd : 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      fifo?.close();
+      throw e;
+    } finally {
+      fifo?.releaseWriteEnd();
+    }
     const untrack = trackChild(() => child.kill('SIGTERM'));
     const done = new Promise<number>((resolve, reject) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
@@ -52,15 +85,26 @@ export class LocalRunner implements CommandRunner {
         resolve(code ?? (signal ? 128 + signalNumber(signal) : 1));
       });
     });
+    // Read stdout first, await done after: a command that cannot start
+    // rejects done before anyone awaits it, which is not unhandled.
+    done.catch(() => undefined);
+    const { stdin, stderr } = child;
+    if (!stdin || !stderr) throw new Error(`${cmd}: no stdin or stderr pipe`);
     // A command that exits without reading stdin must not crash us with EPIPE.
-    child.stdin.on('error', () => undefined);
-    return Promise.resolve({
-      stdin: child.stdin,
-      stdout: child.stdout,
-      stderr: child.stderr,
+    stdin.on('error', () => undefined);
+    const running: RunningCommand = {
+      stdin,
+      // With a FIFO the child's stdout is not a pipe of ours: an ended stream.
+      stdout: child.stdout ?? Readable.from([]),
+      stderr,
       done,
-      kill: () => child.kill('SIGTERM'),
-    });
+      kill: () => {
+        child.kill('SIGTERM');
+        fifo?.close();
+      },
+    };
+    if (fifo) running.eachChunk = (each) => fifo.each(each);
+    return Promise.resolve(running);
   }
 }
 

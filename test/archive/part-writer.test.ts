@@ -62,8 +62,11 @@ async function writeSample(w: PartWriter, zstd: boolean): Promise<Buffer> {
       i % 3 === 0 || zstd
         ? randomBytes(20_000 + i)
         : Buffer.alloc(30_000 + i, i);
-    expected.push(b);
+    expected.push(Buffer.from(b));
     await w.write(b);
+    // Once write() resolves the caller may reuse its buffer (a reused pipe
+    // read does): the archive must hold what was written, not this.
+    b.fill(0x5a);
     if (i === 17) {
       const mid = await w.hole(3 * K64 + 5);
       const fill = randomBytes(3 * K64 + 5);
