@@ -1,6 +1,6 @@
 // Every panel of deploy/monitoring/dashboard.json, evaluated by a real
 // Prometheus scraping the real Pushgateway that our procedures pushed to:
-// backup, backup-verify, dr-test, health, cert-rotate and maintenance-log
+// backup, backup-verify, dr-test, health, cert-rotate, inventory and maintenance-log
 // run against kube-sim and a real PostgreSQL, performance and capacity
 // against a second Prometheus loaded with a week of history, compliance
 // against kube-sim; then each panel query must return data, with the labels
@@ -17,6 +17,7 @@ import { certRotate } from '../../src/procedures/cert-rotate/procedure.js';
 import { compliance } from '../../src/procedures/compliance/procedure.js';
 import { drTest } from '../../src/procedures/dr-test/procedure.js';
 import { health } from '../../src/procedures/health/procedure.js';
+import { inventory } from '../../src/procedures/inventory/procedure.js';
 import { maintenanceLog } from '../../src/procedures/maintenance-log/procedure.js';
 import { performance } from '../../src/procedures/performance/procedure.js';
 import type { Procedure } from '../../src/procedure.js';
@@ -25,6 +26,7 @@ import { deployment } from '../helpers/kube-objects.js';
 import { runProcedure } from '../helpers/procedure.js';
 import { weekOfCapacity } from '../procedures/capacity/history.js';
 import { weekOfHistory } from '../procedures/performance/history.js';
+import { fakePip } from '../procedures/inventory/fixtures.js';
 import {
   startPrometheus,
   waitForSample,
@@ -106,6 +108,14 @@ beforeAll(async () => {
     'pushgateway-url': gw.url,
   });
   await step(certRotate, { kubeconfig, 'pushgateway-url': gw.url });
+  // The quarterly version review, with pip answering in the application pod.
+  fakePip(sim);
+  await step(inventory, {
+    kubeconfig,
+    'database-url': pg.url('pqc_audit'),
+    'fail-on': 'never',
+    'pushgateway-url': gw.url,
+  });
   await reviews(kubeconfig, gw.url);
   await step(maintenanceLog, {
     'comment-on': 'none',
