@@ -115,7 +115,7 @@ export class Cutter {
     while (off < b.length) {
       const part = await this.room();
       const n = Math.min(b.length - off, this.target(part) - part.len);
-      b.copy(part.buf, part.len, off, off + n);
+      this.place(part, part.len, b, off, off + n);
       part.len += n;
       this.offset += n;
       off += n;
@@ -133,9 +133,10 @@ export class Cutter {
           this.o.layout.minPartSize,
           Math.ceil((part.len + 1) / AGE_CHUNK) * AGE_CHUNK,
         );
-        if (part.holeTarget < part.buf.length) {
-          const small = Buffer.allocUnsafe(part.holeTarget);
-          part.buf.copy(small, 0, 0, part.len);
+        const size = this.physical(part.n, part.holeTarget);
+        if (size < part.buf.length) {
+          const small = Buffer.allocUnsafe(size);
+          part.buf.copy(small, 0, 0, size);
           this.pool.give(part.buf);
           part.buf = small;
         }
@@ -151,7 +152,7 @@ export class Cutter {
 
   async fill(h: HoleState, bytes: Buffer): Promise<void> {
     for (const f of h.frags) {
-      bytes.copy(f.part.buf, f.at, f.from, f.from + f.len);
+      this.place(f.part, f.at, bytes, f.from, f.from + f.len);
       f.part.unfilled--;
       if (f.part.unfilled === 0 && f.part !== this.cur) {
         this.held--;
@@ -205,7 +206,7 @@ export class Cutter {
         n: this.count,
         start: this.offset,
         len: 0,
-        buf: this.pool.take(this.o.layout.partSize),
+        buf: this.pool.take(this.physical(this.count, this.o.layout.partSize)),
         unfilled: 0,
         final: false,
       };
@@ -219,11 +220,9 @@ export class Cutter {
     while (this.inFlight.size >= this.o.layout.inFlight)
       await Promise.race(this.inFlight);
     this.throwIfFailed();
+    // Sealed in place: the part's buffer is what is stored, either way.
     const { data, offset } = this.seal(p);
-    const plain = p.buf;
     p.buf = Buffer.alloc(0);
-    // Encrypted: the plaintext is free now; else it is what is stored.
-    if (data.buffer !== plain.buffer) this.recycle(plain);
     const size = data.length;
     const sha256 = createHash('sha256').update(data).digest('hex');
     const rec: PartRecord = { n: p.n, offset, size, sha256 };
@@ -253,30 +252,71 @@ export class Cutter {
     return new Set([n, n + (n / AGE_CHUNK) * AGE_TAG]);
   }
 
-  /** The part's bytes as stored (one buffer), and where they start. */
+  /**
+   * Where a part's bytes sit in its buffer. Unencrypted, as they come.
+   * Encrypted, chunk c of the part (AGE_CHUNK bytes of plaintext) starts at
+   * head + c * (AGE_CHUNK + AGE_TAG), so each chunk is sealed in place with
+   * room for its tag after it, and the first part keeps room for the age
+   * header: no second buffer of a part's size while it is sealed.
+   */
+  private head(n: number): number {
+    return this.o.sealer && n === 1 ? this.o.sealer.prefix.length : 0;
+  }
+
+  /** The buffer size for `len` plaintext bytes of part `n`. */
+  private physical(n: number, len: number): number {
+    if (!this.o.sealer) return len;
+    const chunks = Math.max(1, Math.ceil(len / AGE_CHUNK));
+    return this.head(n) + len + chunks * AGE_TAG;
+  }
+
+  /** Copies src[from, to) into part `p` at plaintext offset `at`. */
+  private place(
+    p: OpenPart,
+    at: number,
+    src: Buffer,
+    from: number,
+    to: number,
+  ): void {
+    if (!this.o.sealer) {
+      src.copy(p.buf, at, from, to);
+      return;
+    }
+    const head = this.head(p.n);
+    while (from < to) {
+      const inChunk = at % AGE_CHUNK;
+      const n = Math.min(to - from, AGE_CHUNK - inChunk);
+      const pos =
+        head + Math.floor(at / AGE_CHUNK) * (AGE_CHUNK + AGE_TAG) + inChunk;
+      src.copy(p.buf, pos, from, from + n);
+      at += n;
+      from += n;
+    }
+  }
+
+  /** Seals the part in place; its bytes as stored, and where they start. */
   private seal(p: OpenPart): { data: Buffer; offset: number } {
     const s = this.o.sealer;
-    const plain = p.buf.subarray(0, p.len);
-    if (!s) return { data: plain, offset: p.start };
+    if (!s) return { data: p.buf.subarray(0, p.len), offset: p.start };
     if (p.start % AGE_CHUNK !== 0)
       throw new Error('archive writer: a part does not start on a chunk');
     const first = p.start / AGE_CHUNK;
-    const chunks = Math.max(1, Math.ceil(plain.length / AGE_CHUNK));
-    const head = p.n === 1 ? s.prefix.length : 0;
-    const out = this.pool.take(head + plain.length + chunks * AGE_TAG);
-    if (p.n === 1) s.prefix.copy(out, 0);
-    let at = head;
+    const chunks = Math.max(1, Math.ceil(p.len / AGE_CHUNK));
+    const head = this.head(p.n);
+    if (head > 0) s.prefix.copy(p.buf, 0);
     for (let c = 0; c < chunks; c++) {
-      const i = c * AGE_CHUNK;
+      const pos = head + c * (AGE_CHUNK + AGE_TAG);
+      const n = Math.min(AGE_CHUNK, p.len - c * AGE_CHUNK);
       const last = p.final && c === chunks - 1;
-      for (const b of s.seal(first + c, plain.subarray(i, i + AGE_CHUNK), last))
-        at += b.copy(out, at);
+      const [ct, tag] = s.seal(first + c, p.buf.subarray(pos, pos + n), last);
+      ct.copy(p.buf, pos);
+      tag.copy(p.buf, pos + n);
       // Each sealed chunk is a fresh buffer, dead once copied: a part makes
       // its own size of garbage here, so it is collected as it goes.
       if ((c + 1) % SEAL_COLLECT_CHUNKS === 0) collectYoung();
     }
     const offset =
       p.n === 1 ? 0 : s.prefix.length + first * (AGE_CHUNK + AGE_TAG);
-    return { data: out, offset };
+    return { data: p.buf.subarray(0, head + p.len + chunks * AGE_TAG), offset };
   }
 }
