@@ -134,7 +134,7 @@ export const s3Inputs = {
   s3PartSize: input.size('s3-part-size', {
     default: '16MiB',
     description:
-      'Size of each part of the multipart upload (5MiB to 5GiB, a multiple of 64KiB). A backup holds about three parts in memory (the one being filled, up to two uploading; one more with age while a part is sealed); the archive can have 10,000 parts.',
+      'Size of each part of the multipart upload (5MiB to 5GiB, a multiple of 64KiB). A backup holds about three parts in memory (the one being filled, up to two uploading); the archive can have 10,000 parts.',
   }),
 };
 
