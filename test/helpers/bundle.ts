@@ -116,6 +116,26 @@ export interface StartedBundle {
 }
 
 /**
+ * Waits until the running bundle's stdout shows `marker`, polling every
+ * 50 ms; throws with the output so far after `timeoutMs`.
+ */
+export async function waitForOutput(
+  run: StartedBundle,
+  marker: string | RegExp,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const seen = () =>
+    typeof marker === 'string'
+      ? run.stdout().includes(marker)
+      : marker.test(run.stdout());
+  const deadline = Date.now() + timeoutMs;
+  while (!seen()) {
+    if (Date.now() > deadline) throw new Error(run.stdout());
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
  * Spawns an action's bundle with the given inputs (by input name) as the
  * runner does: INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files,
  * a fresh RUNNER_TEMP as the working directory, little else in the

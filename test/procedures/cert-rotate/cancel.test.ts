@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../../src/report/step-result.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
-import { runBundle, startBundle } from '../../helpers/bundle.js';
+import { runBundle, startBundle, waitForOutput } from '../../helpers/bundle.js';
 import { certificate, namespace } from '../../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
@@ -43,11 +43,7 @@ describe('a cancelled cert-rotate apply (the bundle, SIGTERM during the wait)', 
       plan: plan.outputs['plan-file'],
       'wait-timeout': '5m',
     });
-    const deadline = Date.now() + 30_000;
-    while (!run.stdout().includes('waiting for 1: Certificate')) {
-      if (Date.now() > deadline) throw new Error(run.stdout());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForOutput(run, 'waiting for 1: Certificate');
     expect(lease()).toBeDefined();
     const signalled = Date.now();
     run.child.kill('SIGTERM');

@@ -11,6 +11,7 @@ import {
   runBundle,
   startBundle,
   type BundleRun,
+  waitForOutput,
 } from '../../helpers/bundle.js';
 import { manifests } from '../../workflows/fixtures.js';
 import { fingerprint } from '../../helpers/procedure.js';
@@ -104,11 +105,7 @@ describe('dr-test (the bundle) with deploy/rbac/dr-test.yaml', () => {
       );
       const run = startBundle('dr-test', execInputs());
       temps.push(run.runnerTemp);
-      const deadline = Date.now() + 60_000;
-      while (!run.stdout().includes('::group::restore')) {
-        if (Date.now() > deadline) throw new Error(run.stdout());
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitForOutput(run, '::group::restore', 60_000);
       await new Promise((r) => setTimeout(r, 1500));
       expect(w.replicas('pqc-audit')).toBe(0);
       expect(leases().sort()).toEqual(['pqc-ops-backup', 'pqc-ops-scale']);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../../src/report/step-result.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
-import { startBundle } from '../../helpers/bundle.js';
+import { startBundle, waitForOutput } from '../../helpers/bundle.js';
 import { container, namespace, pod } from '../../helpers/kube-objects.js';
 
 const ns = 'pqc-audit';
@@ -48,11 +48,7 @@ describe('a cancelled housekeeping (the bundle, SIGTERM during gzip)', () => {
       mode: 'auto',
       vacuum: 'false',
     });
-    const deadline = Date.now() + 30_000;
-    while (!run.stdout().includes('::group::Apply in pod')) {
-      if (Date.now() > deadline) throw new Error(run.stdout());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForOutput(run, '::group::Apply in pod');
     await new Promise((r) => setTimeout(r, 300));
     expect(lease()).toBeDefined();
     const signalled = Date.now();

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StepResult } from '../../../src/report/step-result.js';
 import { startKubeSim, type KubeSim } from '../../kube-sim/index.js';
-import { startBundle } from '../../helpers/bundle.js';
+import { startBundle, waitForOutput } from '../../helpers/bundle.js';
 import { deployment, namespace } from '../../helpers/kube-objects.js';
 import {
   startWebhookReceiver,
@@ -44,11 +44,7 @@ describe('a cancelled outage response (the bundle, SIGTERM during the rollout wa
       mode: 'auto',
       'alert-webhook': hook.url,
     });
-    const deadline = Date.now() + 30_000;
-    while (!/Waiting for deployment "pqc-audit"/.test(run.stdout())) {
-      if (Date.now() > deadline) throw new Error(run.stdout());
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitForOutput(run, /Waiting for deployment "pqc-audit"/);
     expect(lease()).toBeDefined();
     const signalled = Date.now();
     run.child.kill('SIGTERM');
