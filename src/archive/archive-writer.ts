@@ -6,6 +6,7 @@ import { endOfArchive, entryHeader, padding } from './tar.js';
 import { MEMBERS, manifestSha256, sealText } from './manifest.js';
 import { temporaryName } from './naming.js';
 import { hashFile } from '../process/hash.js';
+import type { StoredArchive } from './target.js';
 
 /** A member to write: small ones in memory, big ones from a spool file. */
 export type MemberSource = { name: string; size: number; sha256: string } & (
@@ -13,13 +14,7 @@ export type MemberSource = { name: string; size: number; sha256: string } & (
 );
 
 /** The archive on disk. */
-export interface WrittenArchive {
-  path: string;
-  sha256: string;
-  size: number;
-  /** Where else the sha256 was recorded, or why it was not (buckets). */
-  note?: string;
-}
+export type WrittenArchive = StoredArchive;
 
 const READ_CHUNK = 1024 * 1024;
 

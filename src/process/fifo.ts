@@ -112,6 +112,7 @@ function fifoOn(readFd: number, writeFd: number): Fifo {
           reject(e instanceof Error ? e : new Error(String(e)));
         };
         socket.once('end', () => {
+          fail = undefined;
           socket.destroy();
           resolve();
         });

@@ -32,8 +32,13 @@ type Collect = (o: {
 }) => void;
 
 let collect: Collect | null | undefined;
-let youngKeptSmall = false;
 
+/**
+ * The exposed gc, made once per process, at the first stream (no action
+ * pays for it before). Then the young generation stops growing and is
+ * shrunk (a "last resort" collection is the one that gives back the young
+ * generation's space): one full collection, once.
+ */
 function collector(): Collect | null {
   if (collect !== undefined) return collect;
   try {
@@ -41,20 +46,11 @@ function collector(): Collect | null {
     collect = vm.runInNewContext('gc') as Collect;
   } catch {
     collect = null;
+    return null;
   }
-  return collect;
-}
-
-/**
- * Once per process, at the first stream: stops the young generation from
- * growing, then shrinks it (a "last resort" collection is the one that
- * gives back the young generation's space). Costs one full collection.
- */
-function keepYoungGenerationSmall(gc: Collect): void {
-  if (youngKeptSmall) return;
-  youngKeptSmall = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  gc({ type: 'major', flavor: 'last-resort' });
+  collect({ type: 'major', flavor: 'last-resort' });
+  return collect;
 }
 
 /**
@@ -66,7 +62,6 @@ export function garbageCollector(
 ): (bytes: number) => void {
   const gc = collector();
   if (!gc) return () => undefined;
-  keepYoungGenerationSmall(gc);
   let since = 0;
   let minors = 0;
   return (bytes) => {

@@ -70,3 +70,24 @@ export async function s3Client(s: S3Settings): Promise<{
   });
   return { client, sdk: m };
 }
+
+/**
+ * Whether versioning is on for a bucket ("Enabled", "Suspended"), or
+ * undefined when it never was or the caller may not ask: a note for the
+ * report, never a reason to fail.
+ */
+export async function bucketVersioning(
+  client: S3Client,
+  sdk: S3Sdk,
+  bucket: string,
+  abortSignal?: AbortSignal,
+): Promise<'Enabled' | 'Suspended' | undefined> {
+  const v = await client
+    .send(new sdk.GetBucketVersioningCommand({ Bucket: bucket }), {
+      abortSignal,
+    })
+    .catch(() => undefined);
+  return v?.Status === 'Enabled' || v?.Status === 'Suspended'
+    ? v.Status
+    : undefined;
+}

@@ -2,7 +2,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Readable } from 'node:stream';
 import { parseArchiveName } from '../archive/naming.js';
 import type { FoundArchive } from '../archive/retention.js';
-import { s3Client, type S3Sdk, type S3Settings } from './client.js';
+import {
+  bucketVersioning,
+  s3Client,
+  type S3Sdk,
+  type S3Settings,
+} from './client.js';
 import { s3Error } from './errors.js';
 import {
   bucketUrl,
@@ -133,12 +138,10 @@ async function protection(
   loc: BucketLocation,
 ): Promise<string[]> {
   const notes: string[] = [];
-  const v = await client
-    .send(new sdk.GetBucketVersioningCommand({ Bucket: loc.bucket }))
-    .catch(() => undefined);
-  if (v?.Status === 'Enabled' || v?.Status === 'Suspended')
+  const versioning = await bucketVersioning(client, sdk, loc.bucket);
+  if (versioning)
     notes.push(
-      `versioning is ${v.Status.toLowerCase()} on ${loc.bucket}: deleted archives stay as noncurrent versions until a lifecycle rule (NoncurrentVersionExpiration) removes them`,
+      `versioning is ${versioning.toLowerCase()} on ${loc.bucket}: deleted archives stay as noncurrent versions until a lifecycle rule (NoncurrentVersionExpiration) removes them`,
     );
   const l = await client
     .send(new sdk.GetObjectLockConfigurationCommand({ Bucket: loc.bucket }))

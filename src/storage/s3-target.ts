@@ -8,19 +8,24 @@ import {
   type ArchiveUpload,
   type StoredArchive,
 } from '../archive/target.js';
-import { s3Client, type S3Sdk, type S3Settings } from './client.js';
+import {
+  bucketVersioning,
+  s3Client,
+  type S3Sdk,
+  type S3Settings,
+} from './client.js';
 import { s3Error } from './errors.js';
 import { bucketUrl, type BucketLocation } from './location.js';
 
 /** S3's limits: parts of 5 MiB at least (but the last), 10,000 at most. */
-/** CopyObject's limit: larger objects keep their sha256 out of metadata. */
-export const MAX_COPY = 5 * 1024 * 1024 * 1024;
-/** The object metadata key (x-amz-meta-pqc-ops-sha256) of the archive's sha256. */
-export const SHA256_METADATA = 'pqc-ops-sha256';
-/** The metadata every archive object is created with. */
-const FORMAT_METADATA = { 'pqc-ops-format': 'pqc-ops-backup' };
 export const MIN_PART = 5 * 1024 * 1024;
 export const MAX_PARTS = 10_000;
+/** CopyObject's limit: larger objects keep their sha256 out of metadata. */
+const MAX_COPY = 5 * 1024 * 1024 * 1024;
+/** The object metadata key (x-amz-meta-pqc-ops-sha256) of the archive's sha256. */
+const SHA256_METADATA = 'pqc-ops-sha256';
+/** The metadata every archive object is created with. */
+const FORMAT_METADATA = { 'pqc-ops-format': 'pqc-ops-backup' };
 /** Parts uploading at once: memory is about (this + 3) x the part size. */
 export const PARTS_IN_FLIGHT = 2;
 /**
@@ -241,12 +246,7 @@ async function recordSha256(
   const { Bucket, Key } = u;
   if (size > MAX_COPY)
     return `sha256 not in the object's metadata: a copy to set it is limited to 5 GiB`;
-  const v = await u.client
-    .send(new u.sdk.GetBucketVersioningCommand({ Bucket }), {
-      abortSignal: u.signal,
-    })
-    .catch(() => undefined);
-  if (v?.Status === 'Enabled' || v?.Status === 'Suspended')
+  if (await bucketVersioning(u.client, u.sdk, Bucket, u.signal))
     return `sha256 not in the object's metadata: the bucket is versioned, and setting it would keep a second copy of the archive`;
   const s = u.settings;
   return u.client

@@ -152,7 +152,7 @@ export function imageComponents(pods: V1Pod[]): Component[] {
 }
 
 /** What pip said, or why it could not be asked. */
-export type PipOutcome =
+type PipOutcome =
   | { packages: Component[]; where: string }
   | { absent: string }
   | { error: string };
@@ -205,7 +205,7 @@ export async function outdatedPackages(
 }
 
 /** pip's JSON list: [{name, version, latest_version, latest_filetype}]. */
-export function parsePipJson(stdout: string, where: string): Component[] {
+function parsePipJson(stdout: string, where: string): Component[] {
   // pip may print notices ("[notice] A new release of pip ...") to stdout
   // before or after the list: take the JSON array itself.
   const start = stdout.indexOf('[');

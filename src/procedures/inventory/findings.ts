@@ -17,7 +17,7 @@ export const FINDING_KINDS = [
   'end-of-life-soon',
   'below-minimum',
 ] as const;
-export type FindingKind = (typeof FINDING_KINDS)[number];
+type FindingKind = (typeof FINDING_KINDS)[number];
 
 /** A component with the policy's judgement. */
 export interface Judged extends Component {
@@ -45,7 +45,7 @@ const LABEL: Record<Kind, string> = {
 };
 
 /** The rule of the policy for a component. */
-export function ruleFor(p: Policy, c: Component): Rule | undefined {
+function ruleFor(p: Policy, c: Component): Rule | undefined {
   if (c.kind === 'image') return p.images.get(normalizeRepository(c.name));
   if (c.kind === 'python-package')
     return p.pythonPackages.get(normalizePackage(c.name));
@@ -73,7 +73,7 @@ export function isFinding(
 }
 
 /** A judgement the policy could not make although it has rules for the component. */
-export function policyGap(j: Judgement): string | undefined {
+function policyGap(j: Judgement): string | undefined {
   return j.kind === 'unknown' && j.why !== 'not in the policy'
     ? j.why
     : undefined;
@@ -88,7 +88,7 @@ export function describe(c: Component): string {
 }
 
 /** The support column of the table. */
-export function supportText(j: Judgement): string {
+function supportText(j: Judgement): string {
   switch (j.kind) {
     case 'end-of-life':
       return `end of life ${j.eol.date} (release ${j.eol.release})`;

@@ -87,7 +87,14 @@ export const inventory = defineProcedure({
           },
         ),
       );
-    return finish(o, ctx, rb, readings, [...judged.values()].flat());
+    return finish(
+      o,
+      ctx,
+      rb,
+      readings,
+      [...judged.values()].flat(),
+      horizonDays,
+    );
   },
   async onFailure(o, _failure, _ctx) {
     const rb = new ResultBuilder('inventory', () => new Date());
@@ -179,12 +186,13 @@ async function finish(
   rb: ResultBuilder,
   readings: Map<Kind, Reading>,
   all: Judged[],
+  horizonDays: number,
 ) {
   const flagged = all.filter((c) => isFinding(c.judgement));
   const out = flagged.filter((c) => c.judgement.kind !== 'end-of-life-soon');
   const soon = flagged.filter((c) => c.judgement.kind === 'end-of-life-soon');
   rb.details.push(
-    `#### What runs (${all.length} component(s); policy: ${o.policy.source}, horizon ${Math.round(o.horizon / DAY_MS)} days)\n\n${all.length ? componentTable(all) : 'Nothing read.'}`,
+    `#### What runs (${all.length} component(s); policy: ${o.policy.source}, horizon ${horizonDays} days)\n\n${all.length ? componentTable(all) : 'Nothing read.'}`,
   );
   nextItems(rb, all, o.policy.source);
   const byKind = Object.fromEntries(
@@ -214,7 +222,7 @@ async function finish(
   );
   await pushMetrics(o, rb, readings, all, byKind, !incomplete.length && !gate);
   const result = rb.finish(
-    `${all.length} component(s) read; ${out.length} out of support${out.length ? ` (${out.map(describe).join(', ')})` : ''}, ${soon.length} ending within ${Math.round(o.horizon / DAY_MS)} days${soon.length ? ` (${soon.map(describe).join(', ')})` : ''}.`,
+    `${all.length} component(s) read; ${out.length} out of support${out.length ? ` (${out.map(describe).join(', ')})` : ''}, ${soon.length} ending within ${horizonDays} days${soon.length ? ` (${soon.map(describe).join(', ')})` : ''}.`,
   );
   const why = [
     incomplete.length

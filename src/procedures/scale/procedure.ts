@@ -13,6 +13,7 @@ import type { OptionsOf } from '../../inputs/spec.js';
 import { defineProcedure, type ProcedureContext } from '../../procedure.js';
 import { ResultBuilder } from '../../report/step-result.js';
 import { scaleInputs } from './inputs.js';
+import { setReplicas } from '../../dr/replicas.js';
 
 type ScaleOptions = OptionsOf<typeof scaleInputs>;
 
@@ -163,15 +164,7 @@ async function applyScalePlan(
   const object = `Deployment ${namespace}/${name}`;
   for (const c of plan.changes) {
     const to = Number(c.params?.['to']);
-    await kube.call(`scale ${object}`, () =>
-      kube.apps.patchNamespacedDeploymentScale(
-        { name, namespace, body: { spec: { replicas: to } } },
-        kube.lib.setHeaderOptions(
-          'Content-Type',
-          kube.lib.PatchStrategy.MergePatch,
-        ),
-      ),
-    );
+    await setReplicas(kube, { namespace, name }, to);
     rb.change(c.action, object, c.undo);
   }
 }
