@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim, type KubeSim } from '../test/kube-sim/index.js';
-import { actionEnv, median, timed, workerPods } from './measure.js';
+import { actionEnv, medianOf, workerPods } from './measure.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -36,23 +36,6 @@ async function cluster(pods: number): Promise<KubeSim> {
   });
 }
 
-/** Median wall ms and peak RSS of `runs` runs of argv. */
-async function medianOf(
-  argv: string[],
-  env: () => NodeJS.ProcessEnv,
-): Promise<{ ms: number; rss: number; code: number; out: string }> {
-  const ms: number[] = [];
-  const rss: number[] = [];
-  let last = { code: 0, out: '' };
-  for (let i = 0; i < RUNS; i++) {
-    const r = await timed(argv, env());
-    ms.push(r.ms);
-    rss.push(r.rssMiB);
-    last = r;
-  }
-  return { ms: median(ms), rss: median(rss), code: last.code, out: last.out };
-}
-
 /** Runs the benchmarks. */
 export async function run(): Promise<BenchReport> {
   const rows: BenchRow[] = [];
@@ -73,23 +56,28 @@ export async function run(): Promise<BenchReport> {
         'json',
       ];
       const quiet = () => ({ ...process.env, KUBECONFIG: '' });
-      const pods = await medianOf(kubectl('pods'), quiet);
+      const pods = await medianOf(kubectl('pods'), quiet, RUNS);
       const all = await medianOf(
         kubectl(
           'deployments,statefulsets,daemonsets,cronjobs,jobs,pods,serviceaccounts,networkpolicies',
         ),
         quiet,
+        RUNS,
       );
-      if (pods.code !== 0 || all.code !== 0)
-        throw new Error(`kubectl exited ${pods.code}/${all.code}`);
-      const audit = await medianOf([node, bundle], () =>
-        actionEnv(dir, {
-          kubeconfig: sim.kubeconfigPath,
-          'compliance-command': 'none',
-          'log-lines': '0',
-          'fail-on': 'never',
-          'fail-below': '0',
-        }),
+      const last = (r: { codes: number[] }) => r.codes.at(-1) ?? -1;
+      if (last(pods) !== 0 || last(all) !== 0)
+        throw new Error(`kubectl exited ${last(pods)}/${last(all)}`);
+      const audit = await medianOf(
+        [node, bundle],
+        () =>
+          actionEnv(dir, {
+            kubeconfig: sim.kubeconfigPath,
+            'compliance-command': 'none',
+            'log-lines': '0',
+            'fail-on': 'never',
+            'fail-below': '0',
+          }),
+        RUNS,
       );
       const findings = /^findings<<\S+\n(\d+)$/m.exec(
         readFileSync(join(dir, 'out'), 'utf8'),
@@ -109,7 +97,7 @@ export async function run(): Promise<BenchReport> {
           'peak RSS MiB': all.rss.toFixed(0),
         },
         {
-          case: `pqc-ops compliance bundle, ${n} pods (exit ${audit.code})`,
+          case: `pqc-ops compliance bundle, ${n} pods (exit ${last(audit)})`,
           ms: audit.ms.toFixed(0),
           'vs kubectl get pods': vs(audit.ms),
           'peak RSS MiB': audit.rss.toFixed(0),

@@ -54,6 +54,30 @@ export function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN;
 }
 
+/**
+ * `runs` runs of argv under timed(): the median wall ms and peak RSS, every
+ * exit code, and the last run's stdout. `env` is called before each run (an
+ * action's output files are fresh each time).
+ */
+export async function medianOf(
+  argv: string[],
+  env: () => NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ ms: number; rss: number; codes: number[]; out: string }> {
+  const ms: number[] = [];
+  const rss: number[] = [];
+  const codes: number[] = [];
+  let out = '';
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(argv, env());
+    ms.push(r.ms);
+    rss.push(r.rssMiB);
+    codes.push(r.code);
+    out = r.out;
+  }
+  return { ms: median(ms), rss: median(rss), codes, out };
+}
+
 /** `count` standalone application pods (app=pqc-audit) on sim-node-1, with this image and resources. */
 export function workerPods(
   count: number,

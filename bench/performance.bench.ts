@@ -14,7 +14,7 @@ import {
   startPrometheus,
   type PrometheusServer,
 } from '../test/services/index.js';
-import { actionEnv, median, timed } from './measure.js';
+import { actionEnv, medianOf, timed } from './measure.js';
 import type { BenchReport, BenchRow } from './run.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -93,16 +93,17 @@ async function review(
     const rec = await recorder(new URL(prom.url));
     await timed([node, bundle], actionEnv(dir, inputs(rec.url)));
     rec.server.close();
-    const ms: number[] = [];
-    const rss: number[] = [];
-    let code = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const r = await timed([node, bundle], actionEnv(dir, inputs(prom.url)));
-      ms.push(r.ms);
-      rss.push(r.rssMiB);
-      code = r.code;
-    }
-    return { ms: median(ms), rss: median(rss), code, paths: rec.paths };
+    const r = await medianOf(
+      [node, bundle],
+      () => actionEnv(dir, inputs(prom.url)),
+      RUNS,
+    );
+    return {
+      ms: r.ms,
+      rss: r.rss,
+      code: r.codes.at(-1) ?? -1,
+      paths: rec.paths,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -119,20 +120,14 @@ async function curlSame(
       argv.push('--next', '-sS', '--fail', '-w', '%{size_download}\\n');
     argv.push('-o', '/dev/null', `${prom.url}${p}`);
   });
-  const ms: number[] = [];
-  const rss: number[] = [];
-  let bytes = 0;
-  for (let i = 0; i < RUNS; i++) {
-    const r = await timed(argv, process.env);
-    if (r.code !== 0) throw new Error(`curl exited ${r.code}`);
-    ms.push(r.ms);
-    rss.push(r.rssMiB);
-    bytes = r.out
-      .trim()
-      .split('\n')
-      .reduce((a, x) => a + Number(x), 0);
-  }
-  return { ms: median(ms), rss: median(rss), bytes };
+  const r = await medianOf(argv, () => process.env, RUNS);
+  const failed = r.codes.find((c) => c !== 0);
+  if (failed !== undefined) throw new Error(`curl exited ${failed}`);
+  const bytes = r.out
+    .trim()
+    .split('\n')
+    .reduce((a, x) => a + Number(x), 0);
+  return { ms: r.ms, rss: r.rss, bytes };
 }
 
 /** `promtool query range` of the case's query over the same week at the same step. */
@@ -153,15 +148,10 @@ async function promtoolSame(
     prom.url,
     q.get('query') ?? '',
   ];
-  const ms: number[] = [];
-  const rss: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await timed(argv, process.env);
-    if (r.code !== 0) throw new Error(`promtool exited ${r.code}`);
-    ms.push(r.ms);
-    rss.push(r.rssMiB);
-  }
-  return { ms: median(ms), rss: median(rss) };
+  const r = await medianOf(argv, () => process.env, RUNS);
+  const failed = r.codes.find((c) => c !== 0);
+  if (failed !== undefined) throw new Error(`promtool exited ${failed}`);
+  return { ms: r.ms, rss: r.rss };
 }
 
 /** Runs the benchmarks. */

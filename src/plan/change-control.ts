@@ -136,6 +136,15 @@ export interface ChangeControlContext {
 
 const CHANGE_CONTROL_INPUTS = new Set(['mode', 'plan', 'plan-sha256']);
 
+/** The inputs a plan records: all given but the change-control ones. */
+export function planInputs(
+  given: Record<string, string>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(given).filter(([k]) => !CHANGE_CONTROL_INPUTS.has(k)),
+  );
+}
+
 export async function runChangeControlled(
   m: Mutation,
   cc: ChangeControlInput,
@@ -207,11 +216,7 @@ async function confirmApply(
 
 async function newPlan(m: Mutation, ctx: ChangeControlContext): Promise<Plan> {
   const { basis, changes } = await m.makePlan();
-  const inputs = Object.fromEntries(
-    Object.entries(ctx.givenInputs).filter(
-      ([k]) => !CHANGE_CONTROL_INPUTS.has(k),
-    ),
-  );
+  const inputs = planInputs(ctx.givenInputs);
   return {
     apiVersion: 'pqc-ops/v1',
     kind: 'Plan',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { V1LabelSelector, V1NetworkPolicy } from '@kubernetes/client-node';
 import { RefusedError } from '../../errors.js';
 import type { Kube } from '../../kube/client.js';
-import type { Mutation } from '../../plan/change-control.js';
+import { planInputs, type Mutation } from '../../plan/change-control.js';
 import {
   planSha256,
   serializePlan,
@@ -92,14 +92,12 @@ export async function writeUndoPlan(
     procedure: 'incident',
     target: liftTarget(r),
     // The run's own inputs, so `pqc-ops apply <undo plan>` reaches the same cluster.
-    inputs: Object.fromEntries(
-      Object.entries({
-        ...r.ctx.givenInputs,
-        procedure: 'security-incident',
-        namespace,
-        'isolation-policy': name,
-      }).filter(([k]) => !['mode', 'plan', 'plan-sha256'].includes(k)),
-    ),
+    inputs: planInputs({
+      ...r.ctx.givenInputs,
+      procedure: 'security-incident',
+      namespace,
+      'isolation-policy': name,
+    }),
     createdAt: r.ctx.now().toISOString(),
     basis: [
       {
