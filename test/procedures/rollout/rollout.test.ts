@@ -263,6 +263,9 @@ describe('rollout (kube-sim)', () => {
     const d = deployment();
     d.spec.template.metadata.annotations = { team: 'someone-else' };
     sim.apply(d);
+    // Let the sim's controller roll the new template (revision 2) before the
+    // apply reads it: under load it could read the revision still at 1.
+    await sim.settle();
     sim.clearJournal();
     const a = await runProcedure(
       rollout,
